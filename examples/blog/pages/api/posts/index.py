@@ -1,0 +1,2 @@
+def GET(req, res):
+    return [{"uid": "hello-world", "title": "Hello, world"}]

@@ -1,0 +1,55 @@
+"""microroutes: file-system API routes for Python WSGI. A file is an endpoint.
+
+``site/pages/api/post/[uid].py`` answers ``/api/post/<uid>``; its
+``GET(req, res)`` returns a dict and the client gets JSON.
+"""
+
+from .app import App
+from .errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HTTPError,
+    HTTPStatus,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RouteConflictError,
+    RouteError,
+    SiteError,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableContent,
+    UnsupportedMediaType,
+)
+from .methods import allow, handles
+from .request import Request
+from .response import Response
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "App",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "HTTPError",
+    "HTTPStatus",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "Request",
+    "Response",
+    "RouteConflictError",
+    "RouteError",
+    "SiteError",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableContent",
+    "UnsupportedMediaType",
+    "__version__",
+    "allow",
+    "handles",
+]

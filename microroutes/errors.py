@@ -1,0 +1,200 @@
+"""Exceptions that become HTTP responses, and errors raised while loading a site.
+
+Raise an :class:`HTTPError` (or one of its subclasses) from a handler to answer
+with an error status; the app renders it as JSON, or as HTML when the client
+prefers HTML. :class:`HTTPStatus` short-circuits with a non-error status and no
+body (``204``, ``304``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus as _Status
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "HTTPError",
+    "HTTPStatus",
+    "InternalServerError",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "RouteConflictError",
+    "RouteError",
+    "SiteError",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableContent",
+    "UnsupportedMediaType",
+]
+
+HeaderItems = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def status_phrase(status: int) -> str:
+    """The standard reason phrase for ``status``, or ``"Unknown"``."""
+    try:
+        return _Status(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _header_list(headers: HeaderItems | None) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return list(headers.items())
+    return list(headers)
+
+
+class HTTPStatus(Exception):
+    """Stop handling and answer with ``status`` and ``headers`` and no body.
+
+    Used for non-error short-circuits such as ``204 No Content`` answering an
+    ``OPTIONS`` request.
+    """
+
+    def __init__(self, status: int, headers: HeaderItems | None = None) -> None:
+        super().__init__(status)
+        #: The HTTP status code to answer with.
+        self.status: int = status
+        #: Extra response headers, as (name, value) pairs.
+        self.headers: list[tuple[str, str]] = _header_list(headers)
+
+
+class HTTPError(HTTPStatus):
+    """Answer with an error ``status`` and a ``message`` the client sees.
+
+    The body is ``{"error": {"status": 404, "message": "no such post"}}``, or a
+    small HTML page when the request's ``Accept`` prefers ``text/html``. Use
+    ``detail`` for extra JSON-serialisable data (field errors, for example); it
+    is added to the error object as ``"detail"``.
+    """
+
+    #: Status used when a subclass is raised without one.
+    default_status: int = 500
+
+    def __init__(
+        self,
+        status: int | None = None,
+        message: str | None = None,
+        headers: HeaderItems | None = None,
+        *,
+        detail: object = None,
+    ) -> None:
+        code = self.default_status if status is None else status
+        if not 400 <= code <= 599:
+            raise ValueError(f"HTTPError status must be 400-599, got {code}")
+        super().__init__(code, headers)
+        #: The message shown to the client.
+        self.message: str = status_phrase(code) if message is None else message
+        #: Extra JSON-serialisable data for the client, or None.
+        self.detail: object = detail
+        self.args = (code, self.message)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.message}"
+
+
+class _FixedStatusError(HTTPError):
+    def __init__(
+        self,
+        message: str | None = None,
+        headers: HeaderItems | None = None,
+        *,
+        detail: object = None,
+    ) -> None:
+        super().__init__(self.default_status, message, headers, detail=detail)
+
+
+class BadRequest(_FixedStatusError):
+    """400 Bad Request: the request is malformed (RFC 9110 §15.5.1)."""
+
+    default_status = 400
+
+
+class Unauthorized(_FixedStatusError):
+    """401 Unauthorized: valid authentication credentials are missing (RFC 9110 §15.5.2)."""
+
+    default_status = 401
+
+
+class Forbidden(_FixedStatusError):
+    """403 Forbidden: the client is known but not allowed (RFC 9110 §15.5.4)."""
+
+    default_status = 403
+
+
+class NotFound(_FixedStatusError):
+    """404 Not Found: no resource at this path (RFC 9110 §15.5.5)."""
+
+    default_status = 404
+
+
+class MethodNotAllowed(HTTPError):
+    """405 Method Not Allowed: the path exists but not for this method (RFC 9110 §15.5.6).
+
+    Always carries an ``Allow`` header listing ``allowed``.
+    """
+
+    default_status = 405
+
+    def __init__(self, allowed: Iterable[str], message: str | None = None) -> None:
+        #: The methods the resource supports, in the order of the ``Allow`` header.
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        super().__init__(405, message, [("Allow", ", ".join(self.allowed))])
+
+
+class Conflict(_FixedStatusError):
+    """409 Conflict: the request conflicts with the resource's state (RFC 9110 §15.5.10)."""
+
+    default_status = 409
+
+
+class PayloadTooLarge(_FixedStatusError):
+    """413 Content Too Large: the body is over the route's limit (RFC 9110 §15.5.14)."""
+
+    default_status = 413
+
+
+class UnsupportedMediaType(_FixedStatusError):
+    """415 Unsupported Media Type: the body's format is not accepted (RFC 9110 §15.5.16)."""
+
+    default_status = 415
+
+
+class UnprocessableContent(_FixedStatusError):
+    """422 Unprocessable Content: well-formed but semantically invalid (RFC 9110 §15.5.21)."""
+
+    default_status = 422
+
+
+class TooManyRequests(_FixedStatusError):
+    """429 Too Many Requests: the client is rate limited (RFC 6585 §4)."""
+
+    default_status = 429
+
+
+class InternalServerError(_FixedStatusError):
+    """500 Internal Server Error: the server failed (RFC 9110 §15.6.1)."""
+
+    default_status = 500
+
+
+class SiteError(Exception):
+    """A site cannot be loaded: missing ``pages/``, a broken route file, bad settings."""
+
+
+class RouteError(SiteError):
+    """A route file's name or place breaks the routing rules (malformed brackets, ...)."""
+
+
+class RouteConflictError(RouteError):
+    """Two or more route files claim the same URLs; the message names each file."""
+
+    def __init__(self, message: str, files: Iterable[str]) -> None:
+        super().__init__(message)
+        #: The files involved, relative to ``pages/``.
+        self.files: tuple[str, ...] = tuple(files)

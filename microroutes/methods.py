@@ -1,0 +1,164 @@
+"""Method switching: which function answers which HTTP method.
+
+A route module exports ``GET``, ``POST``, ``PUT``, ``PATCH``, ``DELETE``,
+``HEAD`` or ``OPTIONS`` functions, and/or one ``handler(req, res)`` for every
+method without an export. ``HEAD`` falls back to ``GET`` with the body
+dropped, ``OPTIONS`` answers 204 with ``Allow``, and a 405 always carries
+``Allow``.
+
+For ``handler``-style files, :func:`handles` declares the methods a handler
+takes (the app then answers 405/``OPTIONS`` itself), and :func:`allow` does
+the same check inline, which suits a ``match req.method`` block.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .errors import HTTPStatus, MethodNotAllowed, SiteError
+
+if TYPE_CHECKING:
+    from .request import Request
+    from .response import Response
+
+__all__ = ["HTTP_METHODS", "Handler", "MethodTable", "allow", "handles"]
+
+#: The methods a route module may export, in the order ``Allow`` lists them.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: A request handler: ``handler(req, res)`` returning a body, a Response or None.
+Handler = Callable[["Request", "Response"], object]
+_H = TypeVar("_H", bound=Callable[..., object])
+_DECLARED = "__microroutes_methods__"
+
+
+def _normalise(methods: Iterable[str]) -> tuple[str, ...]:
+    names: list[str] = []
+    for method in methods:
+        if not isinstance(method, str) or not method.isalpha():
+            raise ValueError(f"not an HTTP method name: {method!r}")
+        names.append(method.upper())
+    if not names:
+        raise ValueError("name at least one HTTP method")
+    return _with_implied(names)
+
+
+def _with_implied(methods: Iterable[str]) -> tuple[str, ...]:
+    """``methods`` plus ``HEAD`` (when ``GET`` is there) and ``OPTIONS``, in ``Allow`` order."""
+    found = set(methods)
+    if "GET" in found:
+        found.add("HEAD")
+    found.add("OPTIONS")
+    ordered = [m for m in HTTP_METHODS if m in found]
+    return (*ordered, *sorted(found.difference(HTTP_METHODS)))
+
+
+def handles(*methods: str) -> Callable[[_H], _H]:
+    """Declare the methods a ``handler`` takes; others get 405 with ``Allow``.
+
+    ``HEAD`` is implied by ``GET`` and ``OPTIONS`` is answered for you::
+
+        @handles("GET", "POST")
+        def handler(req, res):
+            match req.method:
+                case "GET": ...
+                case "POST": ...
+    """
+    allowed = _normalise(methods)
+
+    def declare(function: _H) -> _H:
+        setattr(function, _DECLARED, allowed)
+        return function
+
+    return declare
+
+
+def allow(req: Request, *methods: str) -> None:
+    """Return if ``req.method`` is one of ``methods``, else stop with 405 and ``Allow``.
+
+    An ``OPTIONS`` request is answered with 204 and ``Allow`` (unless
+    ``OPTIONS`` is listed, when it is the caller's to answer); ``HEAD`` is
+    allowed wherever ``GET`` is.
+    """
+    allowed = _normalise(methods)
+    method = req.method
+    if method in allowed and (method != "OPTIONS" or "OPTIONS" in methods):
+        return
+    if method == "OPTIONS":
+        raise HTTPStatus(204, [("Allow", ", ".join(allowed))])
+    raise MethodNotAllowed(allowed)
+
+
+def _check_signature(function: Callable[..., object], where: str) -> None:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # builtins and some C callables have no signature to check
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise SiteError(f"{where} must accept two arguments (req, res), not {signature}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class MethodTable:
+    """The handlers of one route module and the methods it allows."""
+
+    #: Handlers exported by method name.
+    exports: dict[str, Handler]
+    #: The ``handler`` function for other methods, if any.
+    fallback: Handler | None
+    #: Methods the fallback declared with :func:`handles` (``None``: every method).
+    fallback_methods: tuple[str, ...] | None
+    #: The ``Allow`` header's methods.
+    allowed: tuple[str, ...]
+
+    @classmethod
+    def from_module(cls, module: ModuleType, file: str) -> MethodTable:
+        """Build the table from a route module; :class:`SiteError` names ``file`` if broken."""
+        exports: dict[str, Handler] = {}
+        for method in HTTP_METHODS:
+            function = getattr(module, method, None)
+            if function is None:
+                continue
+            if not callable(function):
+                raise SiteError(f"{file}: {method} must be a function, got {function!r}")
+            _check_signature(function, f"{file}: {method}")
+            exports[method] = function
+        fallback: Any = getattr(module, "handler", None)
+        if fallback is not None:
+            if not callable(fallback):
+                raise SiteError(f"{file}: handler must be a function, got {fallback!r}")
+            _check_signature(fallback, f"{file}: handler")
+        if not exports and fallback is None:
+            raise SiteError(f"{file}: no handler; define GET, POST, ... or handler(req, res)")
+        declared: tuple[str, ...] | None = getattr(fallback, _DECLARED, None)
+        if fallback is None:
+            allowed = _with_implied(exports)
+        elif declared is not None:
+            allowed = _with_implied((*exports, *declared))
+        else:
+            allowed = HTTP_METHODS
+        return cls(exports, fallback, declared, allowed)
+
+    def resolve(self, method: str) -> Handler:
+        """The handler for ``method``; raise 405 or answer ``OPTIONS`` when there is none.
+
+        ``HEAD`` resolves to the ``GET`` handler; the caller drops the body.
+        """
+        handler = self.exports.get(method)
+        if handler is not None:
+            return handler
+        if method == "HEAD" and "GET" in self.exports:
+            return self.exports["GET"]
+        fallback = self.fallback
+        if fallback is not None:
+            declared = self.fallback_methods
+            if declared is None or (method in declared and method != "OPTIONS"):
+                return fallback
+        if method == "OPTIONS":
+            raise HTTPStatus(204, [("Allow", ", ".join(self.allowed))])
+        raise MethodNotAllowed(self.allowed)

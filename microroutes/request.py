@@ -1,0 +1,262 @@
+"""The request: a thin view over the WSGI ``environ`` that parses on first access.
+
+Nothing is parsed until asked for: a handler that only reads ``req.params``
+pays for no header, query, cookie or body parsing.
+"""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
+from werkzeug.exceptions import HTTPException as _WerkzeugHTTPException
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_cookie, parse_options_header
+from werkzeug.wsgi import get_current_url
+
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from .app import App
+    from .routing import Params
+
+__all__ = ["Request"]
+
+#: Most query parameters parsed from one query string; more is a 400.
+MAX_QUERY_FIELDS = 1000
+#: Most parts in one multipart or urlencoded body.
+MAX_FORM_PARTS = 1000
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_UNSET: Any = object()
+
+
+def parse_content_length(environ: dict[str, Any]) -> int | None:
+    """``Content-Length`` as an int, ``None`` when absent; a malformed value is a 400."""
+    value = environ.get("CONTENT_LENGTH")
+    if not value:
+        return None
+    if not value.isdigit() or not value.isascii() or len(value) > 18:
+        raise BadRequest(f"invalid Content-Length header: {value[:40]!r}")
+    return int(value)
+
+
+class Request:
+    """One HTTP request, handed to every handler as ``req``."""
+
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_data",
+        "_files",
+        "_form",
+        "_headers",
+        "_json",
+        "_query",
+        "app",
+        "environ",
+        "max_body_size",
+        "params",
+        "path",
+    )
+
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        path: str,
+        params: Params,
+        app: App | None = None,
+        max_body_size: int | None = 1 << 20,
+    ) -> None:
+        #: The WSGI environ this request wraps.
+        self.environ = environ
+        #: The decoded URL path, e.g. ``/api/post/abc``.
+        self.path = path
+        #: Path parameters: ``str`` per ``[name]``, ``list[str]`` per catch-all.
+        self.params = params
+        #: The :class:`~microroutes.App` serving this request.
+        self.app = app
+        #: Largest body accepted, in bytes (``None``: no limit).
+        self.max_body_size = max_body_size
+        self._query: MultiDict[str, str] | None = None
+        self._headers: EnvironHeaders | None = None
+        self._cookies: MultiDict[str, str] | None = None
+        self._data: bytes | None = None
+        self._form: MultiDict[str, str] | None = None
+        self._files: MultiDict[str, FileStorage] | None = None
+        self._json: Any = _UNSET
+        self._body: Any = _UNSET
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path!r}>"
+
+    @property
+    def method(self) -> str:
+        """The request method, upper case (``GET``, ``POST``, ...)."""
+        return str(self.environ["REQUEST_METHOD"]).upper()
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for, query string included."""
+        return get_current_url(self.environ)
+
+    @property
+    def query_string(self) -> str:
+        """The raw query string, without the ``?``."""
+        return str(self.environ.get("QUERY_STRING", ""))
+
+    @property
+    def query(self) -> MultiDict[str, str]:
+        """Query-string parameters only: ``query["x"]`` first value, ``getlist("x")`` all."""
+        if self._query is None:
+            raw = self.query_string
+            text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
+            try:
+                pairs = parse_qsl(
+                    text, keep_blank_values=True, errors="replace", max_num_fields=MAX_QUERY_FIELDS
+                )
+            except ValueError:
+                raise BadRequest(
+                    f"too many query parameters (at most {MAX_QUERY_FIELDS})"
+                ) from None
+            self._query = MultiDict(pairs)
+        return self._query
+
+    @property
+    def headers(self) -> EnvironHeaders:
+        """Request headers; names are case-insensitive."""
+        if self._headers is None:
+            self._headers = EnvironHeaders(self.environ)
+        return self._headers
+
+    @property
+    def cookies(self) -> MultiDict[str, str]:
+        """Cookies sent by the client."""
+        if self._cookies is None:
+            self._cookies = parse_cookie(self.environ)
+        return self._cookies
+
+    @property
+    def content_type(self) -> str:
+        """The body's media type, lower case, without parameters (``""`` when absent)."""
+        return parse_options_header(self.environ.get("CONTENT_TYPE"))[0]
+
+    @property
+    def content_length(self) -> int | None:
+        """The declared body length, or ``None``."""
+        return parse_content_length(self.environ)
+
+    @property
+    def data(self) -> bytes:
+        """The raw body bytes, read once and capped at :attr:`max_body_size` (else 413)."""
+        if self._data is None:
+            self._data = self._read_body()
+        return self._data
+
+    @property
+    def text(self) -> str:
+        """The body decoded with its declared charset (UTF-8 by default)."""
+        charset = parse_options_header(self.environ.get("CONTENT_TYPE"))[1].get("charset")
+        try:
+            return self.data.decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError) as error:
+            raise BadRequest(f"the body is not valid {charset or 'utf-8'} text") from error
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (``None`` when empty); malformed JSON is a 400."""
+        if self._json is _UNSET:
+            data = self.data
+            if not data:
+                self._json = None
+            else:
+                try:
+                    self._json = json.loads(data)
+                except (ValueError, RecursionError) as error:
+                    raise BadRequest(f"malformed JSON body: {error}") from None
+        return self._json
+
+    @property
+    def form(self) -> MultiDict[str, str]:
+        """Fields of a urlencoded or multipart body (empty for other bodies)."""
+        if self._form is None:
+            self._form, self._files = self._parse_form()
+        return self._form
+
+    @property
+    def files(self) -> MultiDict[str, FileStorage]:
+        """Uploaded files of a multipart body, as werkzeug ``FileStorage`` objects."""
+        if self._files is None:
+            self._form, self._files = self._parse_form()
+        return self._files
+
+    @property
+    def body(self) -> Any:
+        """The body parsed by its ``Content-Type``.
+
+        JSON (``application/json`` or ``+json``) gives Python objects; urlencoded
+        and multipart give :attr:`form`; ``text/*`` gives ``str``; anything else
+        gives ``bytes``. An empty body gives ``None``.
+        """
+        if self._body is _UNSET:
+            mimetype = self.content_type
+            if mimetype in _FORM_TYPES:
+                self._body = self.form
+            elif not self.data:
+                self._body = None
+            elif mimetype == "application/json" or mimetype.endswith("+json"):
+                self._body = self.json
+            elif mimetype.startswith("text/"):
+                self._body = self.text
+            else:
+                self._body = self.data
+        return self._body
+
+    def expect_json(self) -> Any:
+        """The JSON body, or 415 unless the request declares a JSON content type."""
+        mimetype = self.content_type
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise UnsupportedMediaType("expected a body with Content-Type: application/json")
+        return self.json
+
+    def _read_body(self) -> bytes:
+        limit = self.max_body_size
+        length = parse_content_length(self.environ)
+        if length is not None and limit is not None and length > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        stream = self.environ["wsgi.input"]
+        if length is None:
+            if not self.environ.get("wsgi.input_terminated"):
+                return b""
+            # A chunked body of unknown length: read one byte past the limit to tell.
+            data = bytes(stream.read(-1 if limit is None else limit + 1))
+        else:
+            data = bytes(stream.read(length)) if length else b""
+            if len(data) < length:
+                raise BadRequest("the body is shorter than its Content-Length")
+        if limit is not None and len(data) > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        return data
+
+    def _parse_form(self) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+        mimetype, options = parse_options_header(self.environ.get("CONTENT_TYPE"))
+        if mimetype not in _FORM_TYPES:
+            return MultiDict(), MultiDict()
+        data = self.data
+        parser = FormDataParser(
+            max_form_memory_size=self.max_body_size,
+            max_content_length=self.max_body_size,
+            silent=False,
+            max_form_parts=MAX_FORM_PARTS,
+        )
+        try:
+            _, form, files = parser.parse(BytesIO(data), mimetype, len(data), options)
+        except _WerkzeugHTTPException as error:
+            if error.code == 413:
+                raise PayloadTooLarge("the form is over the size or part limit") from None
+            raise BadRequest(f"malformed form body: {error.description}") from None
+        except ValueError as error:
+            raise BadRequest(f"malformed form body: {error}") from None
+        return form, files

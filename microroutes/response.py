@@ -1,0 +1,362 @@
+"""The response: status, headers and a body of bytes or a stream of bytes.
+
+Every handler gets a fresh ``res``; its setters chain
+(``return res.status(201).json(post)``). A handler may also return a value
+and let :func:`to_response` turn it into a response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import decimal
+import json as _json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from http import HTTPStatus as _Status
+from typing import Any, Protocol
+
+from werkzeug.http import dump_cookie
+
+__all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
+_STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in _Status}
+#: Statuses whose responses never carry a body (RFC 9110 §6.4.1).
+_NO_BODY_STATUSES = frozenset({204, 304})
+_TEXT = "text/plain; charset=utf-8"
+_JSON = "application/json"
+_NO_CHUNK: Any = object()
+logger = logging.getLogger("microroutes")
+
+
+class StartResponse(Protocol):
+    """The WSGI ``start_response`` callable (PEP 3333)."""
+
+    def __call__(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None, /
+    ) -> Callable[[bytes], object]: ...
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_encode_json = _json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=_json_default
+).encode
+
+
+def dump_json(value: object) -> bytes:
+    """Compact UTF-8 JSON; dates, times, UUIDs, decimals, sets and dataclasses included."""
+    return _encode_json(value).encode()
+
+
+def status_line(status: int) -> str:
+    """``"404 Not Found"`` for 404; an unregistered code gets ``"599 Unknown"``."""
+    line = _STATUS_LINES.get(status)
+    return line if line is not None else f"{status} Unknown"
+
+
+def check_header(name: str, value: str) -> None:
+    """Raise ``ValueError`` unless ``name`` is a token and ``value`` has no CR, LF or NUL.
+
+    This is what stops a value taken from a request from splitting a response.
+    """
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"header {name}: value must be str, got {type(value).__name__}")
+    if _FORBIDDEN_IN_VALUE.search(value):
+        raise ValueError(f"header {name}: value contains CR, LF or NUL: {value!r}")
+
+
+class Response:
+    """Status, headers and body of one HTTP response."""
+
+    __slots__ = ("_content_type", "_headers", "body", "status_code")
+
+    def __init__(
+        self,
+        body: bytes | str | Iterable[bytes] | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        #: The status code.
+        self.status_code: int = 200
+        #: The body: ``bytes``, or an iterable of ``bytes`` that is streamed.
+        self.body: bytes | Iterable[bytes] = b""
+        self._headers: list[tuple[str, str]] = []
+        self._content_type: str | None = None
+        if status != 200:
+            self.status(status)
+        if headers:
+            items = headers.items() if isinstance(headers, Mapping) else headers
+            for name, value in items:
+                self.add_header(name, value)
+        if content_type is not None:
+            self.set_header("Content-Type", content_type)
+        if body is not None:
+            self.send(body)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status_code}>"
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """A copy of the headers as (name, value) pairs, ``Content-Type`` included."""
+        items = list(self._headers)
+        if self._content_type is not None:
+            items.append(("Content-Type", self._content_type))
+        return items
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header, if set."""
+        return self._content_type
+
+    def status(self, code: int) -> Response:
+        """Set the status code (200-599); returns ``self`` to chain."""
+        if not isinstance(code, int) or not 200 <= code <= 599:
+            raise ValueError(f"response status must be an int from 200 to 599, got {code!r}")
+        self.status_code = code
+        return self
+
+    def get_header(self, name: str, default: str | None = None) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``default``."""
+        lower = name.lower()
+        if lower == "content-type":
+            return self._content_type if self._content_type is not None else default
+        for key, value in self._headers:
+            if key.lower() == lower:
+                return value
+        return default
+
+    def set_header(self, name: str, value: str) -> Response:
+        """Set header ``name``, replacing any value it had; returns ``self``."""
+        check_header(name, value)
+        lower = name.lower()
+        if lower == "content-type":
+            self._content_type = value
+            return self
+        self._headers = [(k, v) for k, v in self._headers if k.lower() != lower]
+        self._headers.append((name, value))
+        return self
+
+    def add_header(self, name: str, value: str) -> Response:
+        """Add a header line, keeping earlier ones of the same name; returns ``self``."""
+        if name.lower() == "content-type":
+            return self.set_header(name, value)
+        check_header(name, value)
+        self._headers.append((name, value))
+        return self
+
+    def remove_header(self, name: str) -> Response:
+        """Remove every header named ``name``; returns ``self``."""
+        lower = name.lower()
+        if lower == "content-type":
+            self._content_type = None
+        self._headers = [(k, v) for k, v in self._headers if k.lower() != lower]
+        return self
+
+    def send(self, body: bytes | bytearray | memoryview | str | Iterable[bytes]) -> Response:
+        """Set the body: ``str`` (sent as UTF-8 text), ``bytes``, or an iterable streamed.
+
+        Sets a ``Content-Type`` unless one is set: ``text/plain; charset=utf-8``
+        for ``str``, ``application/octet-stream`` otherwise.
+        """
+        if isinstance(body, str):
+            self.body = body.encode()
+            if self._content_type is None:
+                self._content_type = _TEXT
+            return self
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            self.body = bytes(body)
+        elif isinstance(body, Iterable) and not isinstance(body, Mapping):
+            self.body = body
+        else:
+            raise TypeError(
+                f"a body must be str, bytes or an iterable of bytes, got {type(body).__name__}"
+            )
+        if self._content_type is None:
+            self._content_type = "application/octet-stream"
+        return self
+
+    def json(self, value: object) -> Response:
+        """Send ``value`` as JSON (``application/json``); returns ``self``."""
+        self.body = dump_json(value)
+        self._content_type = _JSON
+        return self
+
+    def html(self, text: str) -> Response:
+        """Send ``text`` as ``text/html; charset=utf-8``; returns ``self``."""
+        self.body = text.encode()
+        self._content_type = "text/html; charset=utf-8"
+        return self
+
+    def redirect(self, url: str, status: int = 307) -> Response:
+        """Redirect to ``url`` (307 keeps the method; use 303 after a POST)."""
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status}")
+        self.set_header("Location", url)
+        self.status_code = status
+        self.body = f"Redirecting to {url}\n".encode()
+        self._content_type = _TEXT
+        return self
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | _dt.timedelta | None = None,
+        expires: str | _dt.datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> Response:
+        """Add a ``Set-Cookie`` header, written by werkzeug's ``dump_cookie``.
+
+        Defaults are the safe ones: ``HttpOnly`` and ``SameSite=Lax``. Pass
+        ``secure=True`` on HTTPS sites (required with ``samesite="None"``).
+        """
+        header = dump_cookie(
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+        return self.add_header("Set-Cookie", header)
+
+    def delete_cookie(
+        self, key: str, *, path: str | None = "/", domain: str | None = None, secure: bool = False
+    ) -> Response:
+        """Tell the client to drop cookie ``key`` (same ``path`` and ``domain`` as set)."""
+        return self.set_cookie(
+            key, "", max_age=0, expires=0, path=path, domain=domain, secure=secure
+        )
+
+    def to_wsgi(self, start_response: StartResponse, head: bool = False) -> Iterable[bytes]:
+        """Start the WSGI response and return the body iterable (empty for ``head``)."""
+        status = self.status_code
+        headers = self._headers[:] if self._headers else []
+        body = self.body
+        if status in _NO_BODY_STATUSES:
+            _close(body)
+            start_response(status_line(status), headers)
+            return []
+        headers.append(("Content-Type", self._content_type or _TEXT))
+        if isinstance(body, bytes):
+            if self.get_header("Content-Length") is None:
+                headers.append(("Content-Length", str(len(body))))
+            start_response(status_line(status), headers)
+            return [] if head else [body]
+        start_response(status_line(status), headers)
+        if head:
+            _close(body)
+            return []
+        return body
+
+
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+class StreamedBody:
+    """A streamed body whose first chunk was produced before the headers were sent.
+
+    Pulling the first chunk early turns an error raised before the stream
+    yields anything into a proper error response. Later errors are logged and
+    re-raised so the server drops the connection; ``close()`` always reaches
+    the handler's iterable.
+    """
+
+    __slots__ = ("_body", "_first", "_iterator", "_where")
+
+    def __init__(self, body: Iterable[bytes], iterator: Iterator[bytes], first: Any, where: str):
+        self._body = body
+        self._iterator = iterator
+        self._first = first
+        self._where = where
+
+    @classmethod
+    def start(cls, body: Iterable[bytes], where: str) -> StreamedBody:
+        iterator = iter(body)
+        try:
+            first = next(iterator, _NO_CHUNK)
+        except BaseException:
+            _close(body)
+            raise
+        return cls(body, iterator, first, where)
+
+    def __iter__(self) -> Iterator[bytes]:
+        first, self._first = self._first, _NO_CHUNK
+        try:
+            if first is not _NO_CHUNK:
+                yield _as_bytes(first)
+            for chunk in self._iterator:
+                yield _as_bytes(chunk)
+        except GeneratorExit:
+            raise
+        except Exception:
+            logger.exception("error while streaming the body of %s", self._where)
+            raise
+
+    def close(self) -> None:
+        _close(self._body)
+
+
+def _as_bytes(chunk: object) -> bytes:
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode()
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"streamed chunks must be bytes or str, got {type(chunk).__name__}")
+
+
+def to_response(value: object, res: Response) -> Response:
+    """Turn a handler's return value into the response to send.
+
+    ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
+    ``dict``/``list`` -> JSON; ``str``/``bytes`` -> body; any other iterable ->
+    a streamed body. Anything else is a ``TypeError``.
+    """
+    if value is None:
+        return res
+    if isinstance(value, (dict, list)):
+        return res.json(value)
+    if isinstance(value, Response):
+        return value
+    if isinstance(value, (str, bytes, bytearray, memoryview)) or (
+        isinstance(value, Iterable) and not isinstance(value, Mapping)
+    ):
+        return res.send(value)
+    raise TypeError(
+        "a handler must return None, a Response, a dict or list (JSON), str, bytes or an "
+        f"iterable of bytes; got {type(value).__name__}"
+    )

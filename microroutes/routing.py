@@ -1,0 +1,344 @@
+"""The filesystem router: ``pages/`` files to URL patterns, and URL paths to routes.
+
+Rules (Next.js API-route semantics):
+
+* ``index.py`` answers its folder's path; ``a.py`` answers ``/a``; the ``.py``
+  suffix is removed, so ``sitemap.xml.py`` answers ``/sitemap.xml``.
+* ``[name]`` matches one non-empty segment, ``[...name]`` one or more,
+  ``[[...name]]`` zero or more; catch-alls come last.
+* Precedence at every level is static > ``[name]`` > ``[...name]`` >
+  ``[[...name]]``, with backtracking when a more specific branch fails deeper.
+* Names starting with ``_`` or ``.`` are private; ``(group)`` folders are left
+  out of the URL.
+
+Lookup is a dict for all-static paths, then a segment trie with a dict of
+static children at each level, so its cost grows with the path's depth and
+not with the number of routes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from .errors import RouteConflictError, RouteError
+
+__all__ = ["Route", "Router", "Segment", "SegmentKind", "parse_segment", "scan_pages"]
+
+T = TypeVar("T")
+
+#: Path parameters: a string per ``[name]``, a list of strings per catch-all.
+Params = dict[str, "str | list[str]"]
+
+
+class SegmentKind(Enum):
+    """What a URL segment of a route pattern matches, in order of precedence."""
+
+    STATIC = 0
+    DYNAMIC = 1
+    CATCH_ALL = 2
+    OPTIONAL_CATCH_ALL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment of a route pattern: literal text, or a parameter name."""
+
+    kind: SegmentKind
+    #: The literal text for static segments, the parameter name otherwise.
+    value: str
+
+    def __str__(self) -> str:
+        return _SEGMENT_FORMATS[self.kind].format(self.value)
+
+
+_SEGMENT_FORMATS = {
+    SegmentKind.STATIC: "{}",
+    SegmentKind.DYNAMIC: "[{}]",
+    SegmentKind.CATCH_ALL: "[...{}]",
+    SegmentKind.OPTIONAL_CATCH_ALL: "[[...{}]]",
+}
+_PARAM_NAME = r"([A-Za-z0-9_\-]+)"
+_SEGMENT_PATTERNS = (
+    (SegmentKind.OPTIONAL_CATCH_ALL, re.compile(rf"\[\[\.\.\.{_PARAM_NAME}\]\]")),
+    (SegmentKind.CATCH_ALL, re.compile(rf"\[\.\.\.{_PARAM_NAME}\]")),
+    (SegmentKind.DYNAMIC, re.compile(rf"\[{_PARAM_NAME}\]")),
+)
+
+
+def parse_segment(name: str, file: str) -> Segment:
+    """Parse one file or folder name (without ``.py``) into a :class:`Segment`.
+
+    Raises :class:`RouteError` naming ``file`` for malformed brackets such as
+    ``[..id]``, ``[[id]]`` or ``[...id]]``.
+    """
+    if "[" not in name and "]" not in name:
+        return Segment(SegmentKind.STATIC, name)
+    for kind, pattern in _SEGMENT_PATTERNS:
+        found = pattern.fullmatch(name)
+        if found:
+            return Segment(kind, found.group(1))
+    raise RouteError(
+        f"{file}: malformed segment {name!r}; use [name], [...name] or [[...name]] "
+        "with a name of letters, digits, '_' or '-'"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A route file and the URL pattern it answers."""
+
+    #: The segments of the URL pattern.
+    segments: tuple[Segment, ...]
+    #: The file's path relative to ``pages/``, with ``/`` separators.
+    file: str
+    #: The file's absolute path.
+    path: Path = field(compare=False)
+
+    @property
+    def pattern(self) -> str:
+        """The URL pattern, e.g. ``/api/post/[uid]``."""
+        return "/" + "/".join(str(s) for s in self.segments)
+
+    @property
+    def kind(self) -> str:
+        """``static``, ``dynamic``, ``catch-all`` or ``optional catch-all``."""
+        if not self.segments:
+            return "static"
+        kinds = {s.kind for s in self.segments}
+        for kind, label in (
+            (SegmentKind.OPTIONAL_CATCH_ALL, "optional catch-all"),
+            (SegmentKind.CATCH_ALL, "catch-all"),
+            (SegmentKind.DYNAMIC, "dynamic"),
+        ):
+            if kind in kinds:
+                return label
+        return "static"
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith(("_", "."))
+
+
+def _is_group(name: str) -> bool:
+    return len(name) > 2 and name.startswith("(") and name.endswith(")")
+
+
+def scan_pages(pages_dir: Path) -> list[Route]:
+    """Every route file under ``pages_dir``, in a stable order.
+
+    Raises :class:`RouteError` for a malformed name, a catch-all that is not
+    last, or a parameter name used twice in one path.
+    """
+    routes: list[Route] = []
+    _scan_folder(pages_dir, pages_dir, (), routes)
+    return routes
+
+
+def _scan_folder(
+    pages_dir: Path, folder: Path, prefix: tuple[Segment, ...], routes: list[Route]
+) -> None:
+    with os.scandir(folder) as entries:
+        listing = sorted((entry.name, entry.is_dir()) for entry in entries)
+    for name, is_dir in listing:
+        if _is_private(name):
+            continue
+        rel = (folder / name).relative_to(pages_dir).as_posix()
+        if is_dir:
+            segments = prefix if _is_group(name) else (*prefix, parse_segment(name, rel))
+            _scan_folder(pages_dir, folder / name, segments, routes)
+        elif name.endswith(".py"):
+            stem = name[: -len(".py")]
+            if _is_group(stem):
+                raise RouteError(f"{rel}: (group) names are for folders, not route files")
+            segments = prefix if stem == "index" else (*prefix, parse_segment(stem, rel))
+            _check_segments(segments, rel)
+            routes.append(Route(segments, rel, folder / name))
+
+
+def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
+    seen: set[str] = set()
+    for position, segment in enumerate(segments):
+        if segment.kind is SegmentKind.STATIC:
+            if not segment.value:
+                raise RouteError(f"{file}: empty path segment")
+            continue
+        if segment.value in seen:
+            raise RouteError(f"{file}: the parameter name {segment.value!r} is used twice")
+        seen.add(segment.value)
+        is_catch_all = segment.kind in (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
+        if is_catch_all and position != len(segments) - 1:
+            raise RouteError(f"{file}: the catch-all {segment} must be the last segment")
+
+
+@dataclass(slots=True)
+class _Leaf(Generic[T]):
+    route: Route
+    target: T
+
+
+@dataclass(slots=True)
+class _Slot(Generic[T]):
+    """A parameter child of a trie node: its name and who introduced it."""
+
+    name: str
+    file: str
+    node: _Node[T] | None = None
+    leaf: _Leaf[T] | None = None
+
+
+@dataclass(slots=True)
+class _Node(Generic[T]):
+    static: dict[str, _Node[T]] = field(default_factory=dict)
+    dynamic: _Slot[T] | None = None
+    catch_all: _Slot[T] | None = None
+    optional: _Slot[T] | None = None
+    #: The route whose pattern ends exactly at this node.
+    leaf: _Leaf[T] | None = None
+
+
+class Router(Generic[T]):
+    """Maps URL paths to targets (whatever the caller stores with each route).
+
+    Conflicting routes raise :class:`RouteConflictError` when added, naming
+    every file involved.
+    """
+
+    def __init__(self) -> None:
+        self._root: _Node[T] = _Node()
+        self._static: dict[str, _Leaf[T]] = {}
+        self._leaves: list[_Leaf[T]] = []
+
+    def __iter__(self) -> Iterator[tuple[Route, T]]:
+        """Each route with its target, sorted by pattern."""
+        for leaf in sorted(self._leaves, key=lambda leaf: leaf.route.pattern):
+            yield leaf.route, leaf.target
+
+    def __len__(self) -> int:
+        return len(self._leaves)
+
+    def add(self, route: Route, target: T) -> None:
+        """Add ``route``; raise :class:`RouteConflictError` if it clashes."""
+        leaf = _Leaf(route, target)
+        node = self._root
+        for segment in route.segments:
+            if segment.kind is SegmentKind.STATIC:
+                node = node.static.setdefault(segment.value, _Node())
+            elif segment.kind is SegmentKind.DYNAMIC:
+                slot = node.dynamic = self._slot(node.dynamic, segment, route)
+                if slot.node is None:
+                    slot.node = _Node()
+                node = slot.node
+            else:
+                self._add_catch_all(node, segment, leaf)
+                break
+        else:
+            self._set_leaf(node, leaf)
+        self._leaves.append(leaf)
+        if route.kind == "static":
+            self._static[route.pattern] = leaf
+
+    @staticmethod
+    def _slot(slot: _Slot[T] | None, segment: Segment, route: Route) -> _Slot[T]:
+        if slot is None:
+            return _Slot(segment.value, route.file)
+        if slot.name != segment.value:
+            raise RouteConflictError(
+                f"different slug names at one level: [{slot.name}] in {slot.file} "
+                f"and [{segment.value}] in {route.file}",
+                [slot.file, route.file],
+            )
+        return slot
+
+    def _add_catch_all(self, node: _Node[T], segment: Segment, leaf: _Leaf[T]) -> None:
+        route = leaf.route
+        required = segment.kind is SegmentKind.CATCH_ALL
+        other = node.optional if required else node.catch_all
+        if other is not None and other.leaf is not None:
+            raise RouteConflictError(
+                "a required and an optional catch-all at one level: "
+                f"{other.leaf.route.file} and {route.file}",
+                [other.leaf.route.file, route.file],
+            )
+        if not required and node.leaf is not None:
+            self._beside_optional(node.leaf.route, route)
+        slot = self._slot(node.catch_all if required else node.optional, segment, route)
+        if slot.leaf is not None:
+            self._duplicate(slot.leaf.route, route)
+        slot.leaf = leaf
+        if required:
+            node.catch_all = slot
+        else:
+            node.optional = slot
+
+    def _set_leaf(self, node: _Node[T], leaf: _Leaf[T]) -> None:
+        if node.leaf is not None:
+            self._duplicate(node.leaf.route, leaf.route)
+        if node.optional is not None and node.optional.leaf is not None:
+            self._beside_optional(leaf.route, node.optional.leaf.route)
+        node.leaf = leaf
+
+    @staticmethod
+    def _duplicate(first: Route, second: Route) -> None:
+        raise RouteConflictError(
+            f"{first.file} and {second.file} both answer {second.pattern}",
+            [first.file, second.file],
+        )
+
+    @staticmethod
+    def _beside_optional(route: Route, optional: Route) -> None:
+        raise RouteConflictError(
+            f"{route.file} ({route.pattern}) has the same specificity as the optional "
+            f"catch-all {optional.file} ({optional.pattern}); remove one",
+            [route.file, optional.file],
+        )
+
+    def match(self, path: str) -> tuple[T, Params] | None:
+        """The target and path params for ``path`` (decoded, starting with ``/``)."""
+        leaf = self._static.get(path)
+        if leaf is not None:
+            return leaf.target, {}
+        parts = path[1:].split("/") if path != "/" else []
+        params: Params = {}
+        found = _match(self._root, parts, 0, params)
+        if found is None:
+            return None
+        return found.target, params
+
+
+def _match(node: _Node[T], parts: list[str], index: int, params: Params) -> _Leaf[T] | None:
+    """Depth-first match of ``parts[index:]`` below ``node``, most specific first."""
+    if index == len(parts):
+        if node.leaf is not None:
+            return node.leaf
+        if node.optional is not None and node.optional.leaf is not None:
+            params[node.optional.name] = []
+            return node.optional.leaf
+        return None
+    part = parts[index]
+    if not part:
+        return None
+    child = node.static.get(part)
+    if child is not None:
+        found = _match(child, parts, index + 1, params)
+        if found is not None:
+            return found
+    dynamic = node.dynamic
+    if dynamic is not None and dynamic.node is not None:
+        found = _match(dynamic.node, parts, index + 1, params)
+        if found is not None:
+            params[dynamic.name] = part
+            return found
+    for slot in (node.catch_all, node.optional):
+        if slot is not None and slot.leaf is not None:
+            rest = parts[index:]
+            if "" in rest:
+                return None
+            params[slot.name] = rest
+            return slot.leaf
+    return None
