@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +17,9 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .errors import BadRequest, HTTPError, HTTPStatus, NotFound, PayloadTooLarge, SiteError
-from .loader import Endpoint, SitePackage
+from .loader import Endpoint, LazyModule, SitePackage, route_builder
+from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
+from .reloader import ChangeWatcher
 from .request import Request, parse_content_length
 from .response import Response, StartResponse, StreamedBody, to_response
 from .routing import Params, Router, scan_pages
@@ -23,6 +27,8 @@ from .static import PublicFiles
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
+#: The private file in ``pages/`` with the app's ``startup(app)``/``shutdown(app)`` hooks.
+HOOKS_FILE = "_app.py"
 #: Default body limit: 1 MiB.
 DEFAULT_MAX_BODY_SIZE = 1 << 20
 logger = logging.getLogger("microroutes")
@@ -41,6 +47,8 @@ class App:
     are imported on their first request.
 
     :param debug: show tracebacks in 500 responses.
+    :param reload: development mode: notice edited, added and removed files
+        and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
@@ -52,6 +60,7 @@ class App:
         site_dir: str | Path,
         *,
         debug: bool = False,
+        reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         site = Path(site_dir).resolve()
@@ -63,20 +72,103 @@ class App:
         #: The site's ``pages/`` folder.
         self.pages_dir: Path = pages
         #: Show tracebacks in 500 responses.
-        self.debug: bool = debug
+        self.debug: bool = debug or reload
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
+        #: Shared objects for the app's lifetime (a database pool, settings...),
+        #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
+        #: ``req.app.state``. It survives reloads.
+        self.state: SimpleNamespace = SimpleNamespace()
         self._package = SitePackage(pages)
-        #: The route table: each route with its :class:`~microroutes.loader.Endpoint`.
-        self.router: Router[Endpoint] = Router()
-        for route in scan_pages(pages):
-            self.router.add(route, Endpoint(route, self._package, max_body_size))
+        self._hooks: LazyModule[ModuleType] | None = None
+        if (pages / HOOKS_FILE).is_file():
+            self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
+        self._started = False
+        self._lifecycle_lock = threading.Lock()
+        self._router: Router[Endpoint[Middleware]] = self._build_router()
+        self._broken: SiteError | None = None
+        self._watcher = ChangeWatcher(pages, self._package) if reload else None
+        self._reload_lock = threading.Lock()
         public = site / "public"
         #: The ``public/`` folder's files, if the site has one.
         self.public: PublicFiles | None = PublicFiles(public) if public.is_dir() else None
 
     def __repr__(self) -> str:
-        return f"<App {str(self.site_dir)!r} routes={len(self.router)}>"
+        return f"<App {str(self.site_dir)!r} routes={len(self._router)}>"
+
+    @property
+    def router(self) -> Router[Endpoint[Middleware]]:
+        """The route table: each :class:`~microroutes.routing.Route` with its endpoint."""
+        return self._router
+
+    def _build_router(self) -> Router[Endpoint[Middleware]]:
+        package = self._package
+        middleware_files = find_middleware(self.pages_dir)
+        middleware = {
+            file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
+        }
+        build = route_builder(self.max_body_size)
+        router: Router[Endpoint[Middleware]] = Router()
+        for route in scan_pages(self.pages_dir):
+            chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
+            router.add(route, Endpoint(route, LazyModule(route.file, package, build), chain))
+        return router
+
+    def load_all(self) -> None:
+        """Import every route and middleware module now; :class:`SiteError` lists each failure.
+
+        Serving imports lazily; call this at start-up to fail fast instead.
+        """
+        problems: list[str] = []
+        for _, endpoint in self._router:
+            lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
+            for lazy in lazies:
+                try:
+                    lazy.get()
+                except Exception as error:  # collect every broken file
+                    message = str(error) if isinstance(error, SiteError) else f"{error!r}"
+                    if lazy.file not in message:
+                        message = f"{lazy.file}: {type(error).__name__}: {error}"
+                    if message not in problems:
+                        problems.append(message)
+        if problems:
+            raise SiteError("broken site:\n  " + "\n  ".join(problems))
+
+    def startup(self) -> None:
+        """Run ``pages/_app.py``'s ``startup(app)`` once; serving calls it on first request."""
+        if self._started:
+            return
+        with self._lifecycle_lock:
+            if not self._started:
+                hook = getattr(self._hooks.get(), "startup", None) if self._hooks else None
+                if hook is not None:
+                    hook(self)
+                self._started = True
+
+    def close(self) -> None:
+        """Run ``pages/_app.py``'s ``shutdown(app)`` if start-up ran; servers call it on exit."""
+        with self._lifecycle_lock:
+            if not self._started:
+                return
+            self._started = False
+            hook = getattr(self._hooks.get(), "shutdown", None) if self._hooks else None
+            if hook is not None:
+                hook(self)
+
+    def _reload_if_changed(self) -> None:
+        watcher = self._watcher
+        if watcher is None:
+            return
+        with self._reload_lock:
+            if not watcher.poll():
+                return
+            logger.info("microroutes: files changed in %s, reloading", self.pages_dir)
+            self._package.forget(keep=frozenset({HOOKS_FILE}))
+            try:
+                self._router = self._build_router()
+                self._broken = None
+            except SiteError as error:
+                self._broken = error
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI entry point; wrap :meth:`wsgi_app` to add middleware."""
@@ -86,40 +178,63 @@ class App:
         """Answer one request (PEP 3333)."""
         method = environ["REQUEST_METHOD"]
         try:
+            if not self._started:
+                self.startup()
+            if self._watcher is not None:
+                self._reload_if_changed()
+                if self._broken is not None:
+                    raise self._broken
             path = _request_path(environ)
-            found = self.router.match(path)
+            found = self._router.match(path)
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _REDIRECT_ON_SLASH:
                         response = _slash_redirect(environ)
                         return response.to_wsgi(start_response, method == "HEAD")
                     path = path.rstrip("/") or "/"
-                    found = self.router.match(path)
+                    found = self._router.match(path)
                 if found is None:
-                    public = self.public.find(path) if self.public is not None else None
-                    if public is not None and method in _REDIRECT_ON_SLASH:
-                        return self.public.serve(public, environ, start_response)  # type: ignore[union-attr]
+                    public = self.public
+                    file = public.find(path) if public is not None else None
+                    if public is not None and file is not None and method in _REDIRECT_ON_SLASH:
+                        return public.serve(file, environ, start_response)
                     raise NotFound(f"no route for {path}")
             response = self._dispatch(environ, method, path, *found)
         except HTTPStatus as status:
             response = self.error_response(status, environ)
-        except Exception as error:
+        except Exception as error:  # any handler failure becomes a 500
             response = self._failure(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")
 
     def _dispatch(
-        self, environ: dict[str, Any], method: str, path: str, endpoint: Endpoint, params: Params
+        self,
+        environ: dict[str, Any],
+        method: str,
+        path: str,
+        endpoint: Endpoint[Middleware],
+        params: Params,
     ) -> Response:
-        table = endpoint.table or endpoint.load()
-        handler = table.resolve(method)
-        max_body_size = endpoint.max_body_size
+        loaded = endpoint.module.value or endpoint.module.get()
+        max_body_size = loaded.max_body_size
         if environ.get("CONTENT_LENGTH"):
             length = parse_content_length(environ)
             if max_body_size is not None and length is not None and length > max_body_size:
                 raise PayloadTooLarge(f"the body is over the limit of {max_body_size} bytes")
         req = Request(environ, path, params, self, max_body_size)
         res = Response()
-        response = to_response(handler(req, res), res)
+        if endpoint.middleware:
+            chain = [lazy.value or lazy.get() for lazy in endpoint.middleware]
+            table = loaded.table
+
+            def call_handler() -> Response:
+                return to_response(table.resolve(method)(req, res), res)
+
+            def render(status: HTTPStatus) -> Response:
+                return self.error_response(status, environ)
+
+            response = run_chain(chain, req, res, call_handler, render)
+        else:
+            response = to_response(loaded.table.resolve(method)(req, res), res)
         if not isinstance(response.body, bytes) and method != "HEAD":
             response.body = StreamedBody.start(response.body, endpoint.route.file)
         return response
@@ -145,9 +260,8 @@ class App:
         if not self.debug:
             return self.error_response(HTTPError(500, "internal server error"), environ)
         text = "".join(traceback.format_exception(error))
-        return self.error_response(
-            HTTPError(500, f"{type(error).__name__}: {error}", detail=text), environ
-        )
+        message = f"{type(error).__name__}: {error}"
+        return self.error_response(HTTPError(500, message, detail=text), environ)
 
 
 def _request_path(environ: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The ``microroutes`` command: serve a site, list its routes."""
+"""The ``microroutes`` command: serve a site, develop it, list its routes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ def _add_site(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("site_dir", metavar="SITE_DIR", help="the site folder (holds pages/)")
 
 
+def _add_address(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microroutes", description="File-system API routes for Python WSGI."
@@ -28,10 +33,14 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve a site with waitress (production)")
     _add_site(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+    _add_address(serve)
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.set_defaults(run=_serve)
+
+    dev = commands.add_parser("dev", help="serve a site for development, reloading edits")
+    _add_site(dev)
+    _add_address(dev)
+    dev.set_defaults(run=_dev)
 
     routes = commands.add_parser("routes", help="print the route table")
     _add_site(routes)
@@ -61,39 +70,68 @@ def _serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     app = App(args.site_dir)
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads)
-    host = getattr(server, "effective_host", args.host)
-    port = getattr(server, "effective_port", args.port)
-    print(
-        f"microroutes: serving {app.site_dir} on http://{host}:{port} (Ctrl-C to stop)", flush=True
-    )
-    _stop_on_sigterm()
+    app.load_all()
+    app.startup()
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+        host = getattr(server, "effective_host", args.host)
+        port = getattr(server, "effective_port", args.port)
+        print(f"microroutes: serving {app.site_dir} on http://{host}:{port} (Ctrl-C to stop)")
+        sys.stdout.flush()
+        _stop_on_sigterm()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
     finally:
-        server.close()
+        app.close()
+    print("microroutes: stopped", flush=True)
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    app = App(args.site_dir, reload=True)
+    try:
+        app.load_all()
+    except SiteError as error:
+        # Keep serving: broken routes answer 500 with the error until they are fixed.
+        print(f"microroutes: {error}", file=sys.stderr)
+    app.startup()
+    try:
+        server = make_server(args.host, args.port, app, threaded=True)
+        url = f"http://{args.host}:{server.server_port}"
+        print(f"microroutes: developing {app.site_dir} on {url} (reloads edits; Ctrl-C to stop)")
+        sys.stdout.flush()
+        _stop_on_sigterm()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    finally:
+        app.close()
     print("microroutes: stopped", flush=True)
     return 0
 
 
 def _routes(args: argparse.Namespace) -> int:
     app = App(args.site_dir)
-    rows = [("PATH", "KIND", "METHODS", "FILE")]
+    rows = [("PATH", "KIND", "METHODS", "MIDDLEWARE", "FILE")]
     failed = False
     for route, endpoint in app.router:
         try:
-            methods = ", ".join(endpoint.load().allowed)
-        except Exception as error:
-            methods = f"error: {type(error).__name__}: {error}"
+            methods = ", ".join(endpoint.module.get().table.allowed)
+        except Exception as error:  # report every broken file, then fail
+            methods = f"error: {error}"
             failed = True
-        rows.append((route.pattern, route.kind, methods, route.file))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-            + "  "
-            + row[3]
-        )
+        middleware = ", ".join(lazy.file for lazy in endpoint.middleware) or "-"
+        rows.append((route.pattern, route.kind, methods, middleware, route.file))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for *cells, file in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)), file)
     return 1 if failed else 0

@@ -1,4 +1,4 @@
-"""Importing route modules: lazily, once, thread-safely, and again after an edit.
+"""Importing a site's modules: lazily, once, thread-safely, and again after an edit.
 
 Each site's ``pages/`` folder becomes a synthetic package (``_microroutes_site_<id>``)
 so route files can use relative imports of private helpers
@@ -12,45 +12,48 @@ import hashlib
 import importlib.util
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Generic, TypeVar
 
 from .errors import SiteError
 from .methods import MethodTable
 from .routing import Route
 
-__all__ = ["Endpoint", "SitePackage"]
+__all__ = ["Endpoint", "LazyModule", "LoadedRoute", "SitePackage"]
+
+T = TypeVar("T")
 
 #: Module-level setting in a route file: its body limit in bytes (``None``: no limit).
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
 
 
 class SitePackage:
-    """The synthetic package that route modules of one ``pages/`` folder live in."""
+    """The synthetic package that the modules of one ``pages/`` folder live in."""
 
     def __init__(self, pages_dir: Path) -> None:
         self.pages_dir = pages_dir
         digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
         #: The package's module name.
         self.name = f"_microroutes_site_{digest[:12]}"
-        package = sys.modules.get(self.name)
-        if package is None:
+        if self.name not in sys.modules:
             package = ModuleType(self.name)
             package.__path__ = [str(pages_dir)]
             package.__package__ = self.name
             sys.modules[self.name] = package
 
-    def module_name(self, route: Route) -> str:
-        """The dotted name a route file is imported under."""
-        parts = route.file[: -len(".py")].split("/")
-        return ".".join((self.name, *parts))
+    def module_name(self, file: str) -> str:
+        """The dotted name the file (relative to ``pages/``) is imported under."""
+        return ".".join((self.name, *file.removesuffix(".py").split("/")))
 
-    def import_route(self, route: Route) -> ModuleType:
-        """Import (or re-import) the route file; errors name the file."""
-        name = self.module_name(route)
-        spec = importlib.util.spec_from_file_location(name, route.path)
+    def import_file(self, file: str) -> ModuleType:
+        """Import (or re-import) a file relative to ``pages/``; errors name the file."""
+        name = self.module_name(file)
+        spec = importlib.util.spec_from_file_location(name, self.pages_dir / file)
         if spec is None or spec.loader is None:
-            raise SiteError(f"{route.file}: cannot be imported")
+            raise SiteError(f"{file}: cannot be imported")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
@@ -60,52 +63,103 @@ class SitePackage:
             raise
         return module
 
-    def forget(self, prefix: str = "") -> None:
-        """Drop imported modules of this site (all of them, or those under ``prefix``)."""
-        stem = f"{self.name}.{prefix}" if prefix else f"{self.name}."
-        for name in [n for n in sys.modules if n.startswith(stem)]:
-            del sys.modules[name]
+    def loaded_files(self) -> Iterator[tuple[str, Path]]:
+        """``(module name, file)`` for each imported module of this site."""
+        prefix = self.name + "."
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if name.startswith(prefix) and file:
+                yield name, Path(file)
+
+    def forget(self, keep: frozenset[str] = frozenset()) -> None:
+        """Drop this site's imported modules, except the files named in ``keep``."""
+        kept = {self.module_name(file) for file in keep}
+        for name, _ in list(self.loaded_files()):
+            if name not in kept:
+                sys.modules.pop(name, None)
+        prefix = self.name + "."
+        for name in [n for n in sys.modules if n.startswith(prefix) and n not in kept]:
+            del sys.modules[name]  # namespace packages (folders) have no __file__
 
 
-class Endpoint:
-    """A route and, once first requested, its imported module and method table."""
+class LazyModule(Generic[T]):
+    """A file imported on first use, and what ``build`` makes of the module.
 
-    __slots__ = ("_default_max_body_size", "_lock", "_package", "max_body_size", "route", "table")
+    ``get()`` imports once even under concurrent requests; ``unload()`` makes
+    the next ``get()`` import the file again.
+    """
 
-    def __init__(self, route: Route, package: SitePackage, max_body_size: int | None) -> None:
-        #: The route this endpoint serves.
-        self.route = route
-        #: The method table, ``None`` until the module is imported.
-        self.table: MethodTable | None = None
-        #: Body limit in bytes: the app's, or the module's ``MAX_BODY_SIZE`` once imported.
-        self.max_body_size = max_body_size
-        self._default_max_body_size = max_body_size
+    __slots__ = ("_build", "_lock", "_package", "file", "value")
+
+    def __init__(
+        self, file: str, package: SitePackage, build: Callable[[ModuleType, str], T]
+    ) -> None:
+        #: The file, relative to ``pages/``.
+        self.file = file
+        #: What ``build`` made of the imported module, or ``None`` before import.
+        self.value: T | None = None
         self._package = package
+        self._build = build
         self._lock = threading.Lock()
 
-    def load(self) -> MethodTable:
-        """Import the route module on first use (once, even under concurrent requests)."""
-        table = self.table
-        if table is not None:
-            return table
+    def get(self) -> T:
+        """The built value, importing the file first if needed."""
+        value = self.value
+        if value is not None:
+            return value
         with self._lock:
-            if self.table is None:
-                module = self._package.import_route(self.route)
-                self.max_body_size = _body_limit(
-                    module, self.route.file, self._default_max_body_size
-                )
-                self.table = MethodTable.from_module(module, self.route.file)
-            return self.table
+            if self.value is None:
+                self.value = self._build(self._package.import_file(self.file), self.file)
+            return self.value
 
     def unload(self) -> None:
-        """Forget the imported module so the next request imports the file again."""
+        """Forget the built value so the next :meth:`get` imports the file again."""
         with self._lock:
-            self.table = None
-            self.max_body_size = self._default_max_body_size
+            self.value = None
 
 
-def _body_limit(module: ModuleType, file: str, default: int | None) -> int | None:
-    limit: object = getattr(module, BODY_LIMIT_SETTING, default)
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise SiteError(f"{file}: {BODY_LIMIT_SETTING} must be a byte count or None, got {limit!r}")
-    return limit
+@dataclass(frozen=True, slots=True)
+class LoadedRoute:
+    """What a route module provides once imported."""
+
+    #: Handlers by method.
+    table: MethodTable
+    #: Body limit in bytes (``None``: no limit).
+    max_body_size: int | None
+    #: The module itself.
+    module: ModuleType
+
+
+def route_builder(default_limit: int | None) -> Callable[[ModuleType, str], LoadedRoute]:
+    """A ``build`` function for route modules, given the app's default body limit."""
+
+    def build(module: ModuleType, file: str) -> LoadedRoute:
+        limit: object = getattr(module, BODY_LIMIT_SETTING, default_limit)
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
+        ):
+            raise SiteError(
+                f"{file}: {BODY_LIMIT_SETTING} must be a byte count or None, got {limit!r}"
+            )
+        return LoadedRoute(MethodTable.from_module(module, file), limit, module)
+
+    return build
+
+
+class Endpoint(Generic[T]):
+    """A route, its lazily imported module, and the middleware that wraps it."""
+
+    __slots__ = ("middleware", "module", "route")
+
+    def __init__(
+        self,
+        route: Route,
+        module: LazyModule[LoadedRoute],
+        middleware: tuple[LazyModule[T], ...] = (),
+    ) -> None:
+        #: The route this endpoint serves.
+        self.route = route
+        #: The route module, imported on first request.
+        self.module = module
+        #: Middleware from the outermost folder in.
+        self.middleware = middleware

@@ -1,0 +1,101 @@
+"""Directory middleware: ``_middleware.py`` in a folder wraps every route below it.
+
+A middleware file defines ``middleware(req, res, call_next)``. ``call_next()``
+runs the rest of the chain and returns its :class:`~microroutes.Response`
+(an :class:`~microroutes.HTTPError` raised further in comes back as its error
+response). The middleware returns that response, changed or not, or answers
+itself without calling ``call_next`` (an auth check answering 401), or raises
+an :class:`~microroutes.HTTPError`.
+
+Order: the outermost folder runs first. For ``pages/api/post/[uid].py`` it is
+``pages/_middleware.py``, then ``pages/api/_middleware.py``, then
+``pages/api/post/_middleware.py``, then the handler; responses travel back
+out in the reverse order. ``(group)`` folders count, so a group can share a
+middleware without changing URLs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from .errors import HTTPStatus, SiteError
+from .response import Response, to_response
+
+if TYPE_CHECKING:
+    from .request import Request
+
+__all__ = ["MIDDLEWARE_FILE", "CallNext", "Middleware", "build_middleware", "find_middleware"]
+
+#: The file name that holds a folder's middleware.
+MIDDLEWARE_FILE = "_middleware.py"
+#: Runs the rest of the chain and returns its response.
+CallNext = Callable[[], Response]
+#: ``middleware(req, res, call_next)``.
+Middleware = Callable[["Request", Response, CallNext], object]
+
+
+def find_middleware(pages_dir: Path) -> dict[str, str]:
+    """Middleware files by folder: ``{"": "_middleware.py", "api": "api/_middleware.py"}``."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(pages_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        if MIDDLEWARE_FILE in files:
+            relative = Path(folder).relative_to(pages_dir).as_posix()
+            relative = "" if relative == "." else relative
+            found[relative] = f"{relative}/{MIDDLEWARE_FILE}" if relative else MIDDLEWARE_FILE
+    return found
+
+
+def chain_for(file: str, middleware_files: dict[str, str]) -> list[str]:
+    """The middleware files wrapping route ``file``, outermost first."""
+    folders = file.split("/")[:-1]
+    chain = []
+    for depth in range(len(folders) + 1):
+        found = middleware_files.get("/".join(folders[:depth]))
+        if found is not None:
+            chain.append(found)
+    return chain
+
+
+def build_middleware(module: ModuleType, file: str) -> Middleware:
+    """The ``middleware`` function of a ``_middleware.py`` module, checked."""
+    function = getattr(module, "middleware", None)
+    if function is None or not callable(function):
+        raise SiteError(f"{file}: define middleware(req, res, call_next)")
+    try:
+        inspect.signature(function).bind(None, None, None)
+    except TypeError:
+        raise SiteError(f"{file}: middleware must accept (req, res, call_next)") from None
+    except ValueError:
+        pass  # no signature to check (some C callables)
+    middleware: Middleware = function
+    return middleware
+
+
+def run_chain(
+    chain: Sequence[Middleware],
+    req: Request,
+    res: Response,
+    innermost: CallNext,
+    render: Callable[[HTTPStatus], Response],
+) -> Response:
+    """Run ``chain`` around ``innermost``; ``render`` turns a raised status into a response."""
+
+    def call(index: int) -> Response:
+        if index == len(chain):
+            return innermost()
+
+        def call_next() -> Response:
+            try:
+                return call(index + 1)
+            except HTTPStatus as status:
+                return render(status)
+
+        return to_response(chain[index](req, res, call_next), res)
+
+    return call(0)

@@ -1,0 +1,242 @@
+"""The values a sitemap is made of: :class:`Url` and its image, video and news parts.
+
+These classes only hold data. They accept the loose shapes callers have at
+hand (lists, mappings, strings) and store one canonical shape (tuples of
+:class:`Image`, pairs for alternates) so that two equal entries compare
+equal. Checking the values against the protocol happens when they are
+written (see ``_values``), where an error can name the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, TypeVar, Union
+
+from ._errors import SitemapError
+
+__all__ = [
+    "URL_FIELDS",
+    "Image",
+    "ImageLike",
+    "IndexEntry",
+    "Lastmod",
+    "News",
+    "Url",
+    "UrlLike",
+    "Video",
+    "coerce_alternates",
+    "coerce_images",
+    "coerce_news",
+    "coerce_videos",
+]
+
+#: A last-modification time: a ``date``, a ``datetime`` or a W3C datetime string.
+Lastmod = Union[date, str]
+
+_setattr = object.__setattr__
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """One ``<image:image>``: the image's ``loc`` and an optional ``title`` and ``caption``."""
+
+    loc: str
+    title: str | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class News:
+    """One ``<news:news>`` block of a Google News sitemap; every field is required."""
+
+    #: The publication's name as it appears on news.google.com.
+    publication_name: str
+    #: ISO 639 language code: ``en``, ``fra``, or ``zh-cn`` / ``zh-tw``.
+    publication_language: str
+    publication_date: Lastmod
+    title: str
+
+
+def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """One string or an iterable of strings, as a tuple (``None`` gives ``()``)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    """One ``<video:video>``.
+
+    ``thumbnail_loc``, ``title``, ``description`` and at least one of
+    ``content_loc`` / ``player_loc`` are required. ``tags``, ``restriction``
+    (ISO 3166 country codes) and ``platform`` (``web``, ``mobile``, ``tv``)
+    take a string or a sequence of strings and are stored as tuples;
+    ``restriction_relationship`` and ``platform_relationship`` say whether
+    the list is an ``"allow"`` or a ``"deny"`` list. ``duration`` is in seconds.
+    """
+
+    thumbnail_loc: str
+    title: str
+    description: str
+    content_loc: str | None = None
+    player_loc: str | None = None
+    duration: int | None = None
+    expiration_date: Lastmod | None = None
+    rating: float | None = None
+    view_count: int | None = None
+    publication_date: Lastmod | None = None
+    tags: tuple[str, ...] = ()
+    family_friendly: bool | None = None
+    restriction: tuple[str, ...] = ()
+    restriction_relationship: str = "allow"
+    requires_subscription: bool | None = None
+    uploader: str | None = None
+    uploader_info: str | None = None
+    platform: tuple[str, ...] = ()
+    platform_relationship: str = "allow"
+    live: bool | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("tags", "restriction", "platform"):
+            value: Any = getattr(self, name)
+            if value.__class__ is not tuple:
+                _setattr(self, name, _as_tuple(value))
+
+
+#: What ``images=`` accepts per image: an :class:`Image`, a loc, or a mapping.
+ImageLike = Union[Image, str, Mapping[str, Any]]
+
+
+def _from_mapping(cls: type[_T], what: str, value: Mapping[str, Any]) -> _T:
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise SitemapError(f"{what} has unknown field(s) {', '.join(unknown)}")
+    try:
+        return cls(**value)
+    except TypeError as exc:  # a required field is missing
+        raise SitemapError(f"{what}: {exc}") from None
+
+
+def coerce_images(images: Iterable[ImageLike]) -> tuple[Image, ...]:
+    """``images`` as a tuple of :class:`Image` (from images, locs or mappings)."""
+    if isinstance(images, (str, Mapping, Image)):
+        raise SitemapError("images must be a list of images, locs or mappings, not one image")
+    result = []
+    for image in images:
+        if image.__class__ is Image or isinstance(image, Image):
+            result.append(image)
+        elif isinstance(image, str):
+            result.append(Image(image))
+        elif isinstance(image, Mapping):
+            result.append(_from_mapping(Image, "image", image))
+        else:
+            raise SitemapError(f"an image must be an Image, a loc or a mapping, not {image!r}")
+    return tuple(result)
+
+
+def coerce_videos(videos: Iterable[Video | Mapping[str, Any]]) -> tuple[Video, ...]:
+    """``videos`` as a tuple of :class:`Video` (from videos or mappings)."""
+    if isinstance(videos, (str, Mapping, Video)):
+        raise SitemapError("videos must be a list of videos or mappings, not one video")
+    result = []
+    for video in videos:
+        if isinstance(video, Video):
+            result.append(video)
+        elif isinstance(video, Mapping):
+            result.append(_from_mapping(Video, "video", video))
+        else:
+            raise SitemapError(f"a video must be a Video or a mapping, not {video!r}")
+    return tuple(result)
+
+
+def coerce_news(news: News | Mapping[str, Any] | None) -> News | None:
+    """``news`` as a :class:`News` (from a news value or a mapping), or ``None``."""
+    if news is None or isinstance(news, News):
+        return news
+    if isinstance(news, Mapping):
+        return _from_mapping(News, "news", news)
+    raise SitemapError(f"news must be a News or a mapping, not {news!r}")
+
+
+def coerce_alternates(
+    alternates: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> tuple[tuple[str, str], ...]:
+    """``alternates`` (hreflang -> href mapping, or pairs) as a tuple of pairs, in order."""
+    items = alternates.items() if isinstance(alternates, Mapping) else alternates
+    if isinstance(items, str):
+        raise SitemapError("alternates must map hreflang to href")
+    result = []
+    for pair in items:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise SitemapError(f"alternates must map hreflang to href, got {pair!r}")
+        result.append(pair)
+    return tuple(result)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Url:
+    """One ``<url>`` of a sitemap.
+
+    ``loc`` may be relative (``/posts/1``); it is resolved against the
+    ``hostname`` given to the writer. ``lastmod`` is a ``date``, a
+    ``datetime`` or a W3C datetime string. ``images`` takes :class:`Image`
+    values, locs or mappings; ``videos`` :class:`Video` values or mappings;
+    ``news`` a :class:`News` or a mapping; ``alternates`` maps hreflang
+    (``"en"``, ``"x-default"``) to the alternate page's URL. They are stored
+    as tuples (``alternates`` as ``(hreflang, href)`` pairs, in order).
+
+    Values are checked when the entry is written, so that a bad one can be
+    reported with its position in the input.
+    """
+
+    loc: str
+    lastmod: Lastmod | None
+    changefreq: str | None
+    priority: float | None
+    images: tuple[Image, ...]
+    videos: tuple[Video, ...]
+    news: News | None
+    alternates: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self,
+        loc: str,
+        lastmod: Lastmod | None = None,
+        changefreq: str | None = None,
+        priority: float | None = None,
+        images: Iterable[ImageLike] = (),
+        videos: Iterable[Video | Mapping[str, Any]] = (),
+        news: News | Mapping[str, Any] | None = None,
+        alternates: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    ) -> None:
+        _setattr(self, "loc", loc)
+        _setattr(self, "lastmod", lastmod)
+        _setattr(self, "changefreq", changefreq)
+        _setattr(self, "priority", priority)
+        _setattr(self, "images", coerce_images(images) if images else ())
+        _setattr(self, "videos", coerce_videos(videos) if videos else ())
+        _setattr(self, "news", coerce_news(news))
+        _setattr(self, "alternates", coerce_alternates(alternates) if alternates else ())
+
+
+#: The names a mapping entry may use: :class:`Url`'s fields.
+URL_FIELDS = frozenset(f.name for f in fields(Url))
+
+#: What the writers accept per entry: a :class:`Url`, a loc, or a mapping of Url's fields.
+UrlLike = Union[Url, str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One ``<sitemap>`` of a sitemap index: where a sitemap is and when it changed."""
+
+    loc: str
+    lastmod: Lastmod | None = None
+
