@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -30,11 +31,27 @@ T = TypeVar("T")
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
 
 
+#: What tells one version of a file from another: (mtime in ns, size, inode).
+FileStamp = tuple[int, int, int]
+
+
+def file_stamp(path: Path | str) -> FileStamp | None:
+    """The file's :data:`FileStamp`, or ``None`` if it cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
 class SitePackage:
     """The synthetic package that the modules of one ``pages/`` folder live in."""
 
     def __init__(self, pages_dir: Path) -> None:
         self.pages_dir = pages_dir
+        #: The stamp of each module file as it was when imported through :meth:`import_file`
+        #: (helpers it imported included), so a later edit can be told apart.
+        self.import_stamps: dict[Path, FileStamp | None] = {}
         digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
         #: The package's module name.
         self.name = f"_microroutes_site_{digest[:12]}"
@@ -61,6 +78,9 @@ class SitePackage:
         except BaseException:
             sys.modules.pop(name, None)
             raise
+        for _, path in self.loaded_files():
+            if path not in self.import_stamps:
+                self.import_stamps[path] = file_stamp(path)
         return module
 
     def loaded_files(self) -> Iterator[tuple[str, Path]]:
@@ -74,6 +94,10 @@ class SitePackage:
     def forget(self, keep: frozenset[str] = frozenset()) -> None:
         """Drop this site's imported modules, except the files named in ``keep``."""
         kept = {self.module_name(file) for file in keep}
+        kept_paths = {self.pages_dir / file for file in keep}
+        self.import_stamps = {
+            path: stamp for path, stamp in self.import_stamps.items() if path in kept_paths
+        }
         for name, _ in list(self.loaded_files()):
             if name not in kept:
                 sys.modules.pop(name, None)

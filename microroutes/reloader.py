@@ -9,26 +9,13 @@ so Python writing ``__pycache__`` does not count as a change.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-from .loader import SitePackage
+from .loader import FileStamp, SitePackage, file_stamp
 
 __all__ = ["ChangeWatcher"]
 
 _IGNORED_DIRS = frozenset({"__pycache__"})
-_FileKey = tuple[int, int, int]
-#: A module first seen with an mtime this close to (or after) the previous poll may
-#: have been edited after it was imported; file mtimes lag the clock by a tick.
-_FRESH_NS = 100_000_000
-
-
-def _file_key(path: Path | str) -> _FileKey | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 def _listing(folder: str) -> frozenset[str] | None:
@@ -45,20 +32,19 @@ class ChangeWatcher:
         self._pages_dir = pages_dir
         self._package = package
         self._folders: dict[str, tuple[int, frozenset[str] | None]] = {}
-        self._files: dict[Path, _FileKey | None] = {}
-        self._last_poll = time.time_ns()
+        self._files: dict[Path, FileStamp | None] = {}
         self._snapshot_folders()
 
     def _snapshot_folders(self) -> None:
         self._folders = {}
         for folder, dirs, _ in os.walk(self._pages_dir):
             dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
-            key = _file_key(folder)
+            key = file_stamp(folder)
             self._folders[folder] = (key[0] if key else -1, _listing(folder))
 
     def _folders_changed(self) -> bool:
         for folder, (mtime, listing) in self._folders.items():
-            key = _file_key(folder)
+            key = file_stamp(folder)
             if key is None:
                 return True
             if key[0] != mtime:
@@ -69,17 +55,14 @@ class ChangeWatcher:
         return False
 
     def _files_changed(self) -> bool:
-        now = time.time_ns()
         changed = False
-        seen: dict[Path, _FileKey | None] = {}
+        seen: dict[Path, FileStamp | None] = {}
+        imported = self._package.import_stamps
         for _, path in self._package.loaded_files():
-            key = seen[path] = _file_key(path)
-            if path in self._files:
-                changed = changed or self._files[path] != key
-            elif key is not None and self._last_poll - _FRESH_NS < key[0] <= now:
-                changed = True  # imported since the last poll, and maybe edited since
+            stamp = seen[path] = file_stamp(path)
+            known = self._files[path] if path in self._files else imported.get(path, stamp)
+            changed = changed or known != stamp
         self._files = seen
-        self._last_poll = now
         return changed
 
     def poll(self) -> bool:

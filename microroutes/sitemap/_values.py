@@ -1,0 +1,294 @@
+"""Checking and normalising single values: locs, dates, changefreq, priority, text.
+
+Each function takes a value as a caller gave it and returns the one form the
+writer emits (and the parser gives back), or raises :class:`SitemapError`
+with a reason that the writer prefixes with the entry's position.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from urllib.parse import quote
+
+from ._errors import SitemapError
+
+__all__ = [
+    "CHANGEFREQS",
+    "MAX_LOC_LENGTH",
+    "MIN_LOC_LENGTH",
+    "LocResolver",
+    "Origin",
+    "clean_text",
+    "encode_reference",
+    "format_decimal",
+    "normalise_changefreq",
+    "normalise_lastmod",
+    "normalise_priority",
+    "required_text",
+]
+
+#: The protocol's longest loc, counted after percent-encoding.
+MAX_LOC_LENGTH = 2048
+#: The schema's shortest loc (``http://a.bc`` plus a slash).
+MIN_LOC_LENGTH = 12
+#: The values ``<changefreq>`` may take.
+CHANGEFREQS = ("always", "hourly", "daily", "weekly", "monthly", "yearly", "never")
+_CHANGEFREQ_SET = frozenset(CHANGEFREQS)
+
+_UTC = timezone.utc
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=%]*")
+_PORT = re.compile(r"[0-9]{1,5}")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+#: Characters kept as they are in a loc's path, query and fragment: RFC 3986's
+#: unreserved and sub-delims, ``: @ / ?``, and ``%`` (an existing escape).
+_URI_SAFE = "/?:@!$&'()*+,;=%~"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: Characters XML 1.0 does not allow anywhere in a document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_W3C_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?"
+)
+_MAX_OFFSET = timedelta(hours=14)
+
+
+class Origin:
+    """``scheme://host[:port]`` of a site: what relative locs resolve against."""
+
+    __slots__ = ("netloc", "prefix", "scheme")
+
+    def __init__(self, scheme: str, netloc: str) -> None:
+        self.scheme = scheme
+        self.netloc = netloc
+        #: ``"https://example.com"``: the text every same-site loc starts with.
+        self.prefix = f"{scheme}://{netloc}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Origin) and self.prefix == other.prefix
+
+    def __hash__(self) -> int:
+        return hash(self.prefix)
+
+    def __repr__(self) -> str:
+        return f"Origin({self.prefix!r})"
+
+    @classmethod
+    def parse(cls, hostname: str) -> Origin:
+        """The origin named by ``hostname``: ``https://example.com``, or a bare host (https)."""
+        if not isinstance(hostname, str) or not hostname.strip():
+            raise SitemapError(f"hostname must be a non-empty string, not {hostname!r}")
+        text = hostname.strip()
+        if "://" not in text:
+            text = f"https://{text}"
+        origin, rest = _split_absolute(text)
+        if rest not in ("", "/"):
+            raise SitemapError(f"hostname must be scheme://host[:port], not {hostname!r}")
+        return origin
+
+
+def _normalise_host(host: str) -> str:
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 literal
+        return host.lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise SitemapError(f"host {host!r} is not a valid domain name") from None
+    if not host or _HOST_CHARS.fullmatch(host) is None:
+        raise SitemapError(f"host {host!r} is not valid")
+    return host.lower()
+
+
+def _split_absolute(text: str) -> tuple[Origin, str]:
+    """Split an absolute URL into its normalised origin and the rest (path, query, fragment)."""
+    match = _SCHEME.match(text)
+    if match is None:
+        raise SitemapError(f"{text!r} is not an absolute URL")
+    scheme = match.group(1).lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise SitemapError(f"loc must be an http or https URL, not {scheme}:")
+    after = text[match.end() :]
+    if not after.startswith("//"):
+        raise SitemapError(f"{text!r} has no host")
+    authority_end = len(after)
+    for delimiter in "/?#":
+        position = after.find(delimiter, 2)
+        if position != -1 and position < authority_end:
+            authority_end = position
+    authority, rest = after[2:authority_end], after[authority_end:]
+    userinfo, at, hostport = authority.rpartition("@")
+    host, port = hostport, ""
+    colon = hostport.rfind(":")
+    if colon != -1 and "]" not in hostport[colon:]:
+        host, port = hostport[:colon], hostport[colon + 1 :]
+        if port and (_PORT.fullmatch(port) is None or int(port) > 65535):
+            raise SitemapError(f"port {port!r} is not valid")
+    netloc = _normalise_host(host)
+    if port and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{int(port)}"
+    if at:
+        netloc = f"{quote(userinfo, safe=_URI_SAFE.replace('/', '').replace('?', ''))}@{netloc}"
+    return Origin(scheme, netloc), rest
+
+
+def _quote_rest(rest: str) -> str:
+    """Percent-encode a path, query and fragment (UTF-8), keeping existing escapes."""
+    head, hash_mark, fragment = rest.partition("#")
+    try:
+        text = quote(head, safe=_URI_SAFE)
+        if hash_mark:
+            text = f"{text}#{quote(fragment, safe=_URI_SAFE)}"
+    except UnicodeEncodeError:
+        raise SitemapError("loc contains a lone surrogate character") from None
+    return _LONE_PERCENT.sub("%25", text)
+
+
+def encode_reference(value: object, what: str) -> str:
+    """A URI reference (absolute or relative) percent-encoded as in a loc, not resolved."""
+    if not isinstance(value, str) or not value.strip():
+        raise SitemapError(f"{what} must be a non-empty string, not {value!r}")
+    return _quote_rest(value.strip())
+
+
+class LocResolver:
+    """Turns locs as given into absolute, percent-encoded URIs on one site.
+
+    With ``hostname``, relative locs resolve against it and absolute ones
+    must be on it. Without one, the first absolute loc chooses the site.
+    """
+
+    __slots__ = ("origin",)
+
+    def __init__(self, hostname: str | None) -> None:
+        self.origin: Origin | None = None if hostname is None else Origin.parse(hostname)
+
+    def resolve(self, loc: object, *, same_site: bool = True) -> str:
+        """The absolute URI for ``loc``; ``same_site=False`` lets it be on any host."""
+        if not isinstance(loc, str):
+            raise SitemapError(f"loc must be a string, not {type(loc).__name__}")
+        text = loc.strip()
+        if not text:
+            raise SitemapError("loc is empty")
+        if text.startswith("//"):
+            text = f"{self.origin.scheme if self.origin else 'https'}:{text}"
+        if _SCHEME.match(text) is not None:
+            origin, rest = _split_absolute(text)
+            if same_site:
+                if self.origin is None:
+                    self.origin = origin
+                elif origin != self.origin:
+                    raise SitemapError(f"loc is on {origin.prefix}, not on {self.origin.prefix}")
+        elif self.origin is None:
+            raise SitemapError("loc is relative and no hostname was given")
+        else:
+            origin, rest = self.origin, text
+        if not rest.startswith("/"):
+            rest = f"/{rest}"
+        uri = origin.prefix + _quote_rest(rest)
+        if len(uri) > MAX_LOC_LENGTH:
+            raise SitemapError(
+                f"loc is {len(uri)} characters once encoded; the limit is {MAX_LOC_LENGTH:,}"
+            )
+        if len(uri) < MIN_LOC_LENGTH:
+            raise SitemapError(f"loc {uri!r} is shorter than the schema's {MIN_LOC_LENGTH}")
+        return uri
+
+
+def _aware(value: datetime) -> datetime:
+    """``value`` with a time zone the schema accepts: naive means UTC."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value.replace(tzinfo=_UTC)
+    if offset % timedelta(minutes=1) or abs(offset) > _MAX_OFFSET:
+        return value.astimezone(_UTC)
+    return value
+
+
+def _parse_w3c(text: str) -> date:
+    match = _W3C_DATETIME.fullmatch(text.strip())
+    if match is None:
+        raise SitemapError(f"{text!r} is not a W3C date or datetime (YYYY-MM-DD[Thh:mm[:ss]TZD])")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        if hour is None:
+            return date(int(year), int(month), int(day))
+        tzinfo = None
+        if zone == "Z":
+            tzinfo = _UTC
+        elif zone is not None:
+            sign = -1 if zone[0] == "-" else 1
+            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+            tzinfo = timezone(sign * offset)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        value = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo
+        )
+    except ValueError as exc:
+        raise SitemapError(f"{text!r} is not a valid date ({exc})") from None
+    return _aware(value)
+
+
+def normalise_lastmod(value: object, what: str = "lastmod") -> date:
+    """A ``date``, or an aware ``datetime`` (naive ones are taken as UTC)."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _parse_w3c(value)
+        except SitemapError as exc:
+            raise SitemapError(f"{what}: {exc}") from None
+    raise SitemapError(f"{what} must be a date, datetime or W3C datetime string, not {value!r}")
+
+
+def normalise_changefreq(value: object) -> str:
+    """One of :data:`CHANGEFREQS` (matched without regard to case)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _CHANGEFREQ_SET:
+            return text
+    raise SitemapError(f"changefreq {value!r} is not one of {', '.join(CHANGEFREQS)}")
+
+
+def normalise_priority(value: object) -> float:
+    """A float from 0.0 to 1.0 (ints, Decimals and numeric strings are accepted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise SitemapError(f"priority must be a number, not {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SitemapError(f"priority {value!r} is not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise SitemapError(f"priority {value!r} is outside 0.0-1.0")
+    return number + 0.0  # turns -0.0 into 0.0
+
+
+def format_decimal(value: float) -> str:
+    """The shortest decimal that reads back as ``value``: 0.8 -> ``0.8``, 1 -> ``1.0``."""
+    text = repr(value)
+    if "e" in text:  # 1e-05 is not an xs:decimal
+        text = format(Decimal(text), "f")
+    return text
+
+
+def clean_text(value: object, what: str) -> str:
+    """``value`` (a string) without the characters XML 1.0 cannot carry."""
+    if not isinstance(value, str):
+        raise SitemapError(f"{what} must be a string, not {value!r}")
+    return _NOT_XML.sub("", value) if _NOT_XML.search(value) else value
+
+
+def required_text(value: object, what: str, max_length: int | None = None) -> str:
+    """Like :func:`clean_text`, but the text must not be blank nor over ``max_length``."""
+    if value is None:
+        raise SitemapError(f"{what} is required")
+    text = clean_text(value, what)
+    if not text.strip():
+        raise SitemapError(f"{what} is required")
+    if max_length is not None and len(text) > max_length:
+        raise SitemapError(f"{what} is {len(text)} characters; the limit is {max_length:,}")
+    return text
