@@ -1,0 +1,116 @@
+"""Running ``microroutes`` server commands as real subprocesses on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+_URL = re.compile(r"on (http://127\.0\.0\.1:\d+)")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+@dataclass
+class Server:
+    """A started server: its base URL and everything it printed so far."""
+
+    url: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: Mapping[str, str] = {}
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP request with urllib: ``(status, headers, body)``, errors included."""
+        request = urllib.request.Request(
+            self.url + path, data=body, method=method, headers=dict(headers)
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, dict(error.headers), error.read()
+
+
+def _pump(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+
+
+@contextmanager
+def running(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """Run ``python -m microroutes ARGS --port 0`` until the block ends, then SIGTERM it.
+
+    The server is always stopped, even when the block fails; on leaving, the
+    process must exit 0 within :data:`STOP_TIMEOUT` and have printed ``stopped``.
+    """
+    command = [sys.executable, "-m", "microroutes", *args, "--host", "127.0.0.1", "--port", "0"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=_pump, args=(process, lines), daemon=True)
+    reader.start()
+    try:
+        url = _wait_for_url(process, lines)
+        server = Server(url, process, lines)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(5)
+        if process.stdout is not None:
+            process.stdout.close()
+    output = "".join(lines)
+    assert process.returncode == 0, f"server exited {process.returncode}:\n{output}"
+    assert "microroutes: stopped" in output, output
+
+
+def _wait_for_url(process: subprocess.Popen[str], lines: list[str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        for line in list(lines):
+            found = _URL.search(line)
+            if found:
+                return found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError(f"server did not start:\n{''.join(lines)}")
+
+
+def run_command(
+    *args: str, env: Mapping[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m microroutes ARGS`` to completion and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "microroutes", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+        **kwargs,
+    )
