@@ -16,7 +16,15 @@ from urllib.parse import quote
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .errors import BadRequest, HTTPError, HTTPStatus, NotFound, PayloadTooLarge, SiteError
+from .errors import (
+    BadRequest,
+    HTTPError,
+    HTTPStatus,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    SiteError,
+)
 from .loader import Endpoint, LazyModule, SitePackage, route_builder
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import ChangeWatcher
@@ -34,7 +42,7 @@ DEFAULT_MAX_BODY_SIZE = 1 << 20
 logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_REDIRECT_ON_SLASH = frozenset({"GET", "HEAD"})
+_READ_METHODS = frozenset({"GET", "HEAD"})
 _ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
 
@@ -188,7 +196,7 @@ class App:
             found = self._router.match(path)
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
-                    if method in _REDIRECT_ON_SLASH:
+                    if method in _READ_METHODS:
                         response = _slash_redirect(environ)
                         return response.to_wsgi(start_response, method == "HEAD")
                     path = path.rstrip("/") or "/"
@@ -196,9 +204,11 @@ class App:
                 if found is None:
                     public = self.public
                     file = public.find(path) if public is not None else None
-                    if public is not None and file is not None and method in _REDIRECT_ON_SLASH:
-                        return public.serve(file, environ, start_response)
-                    raise NotFound(f"no route for {path}")
+                    if public is None or file is None:
+                        raise NotFound(f"no route for {path}")
+                    if method not in _READ_METHODS:
+                        raise MethodNotAllowed(("GET", "HEAD"))
+                    return public.serve(file, environ, start_response)
             response = self._dispatch(environ, method, path, *found)
         except HTTPStatus as status:
             response = self.error_response(status, environ)

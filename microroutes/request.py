@@ -67,7 +67,7 @@ class Request:
         environ: dict[str, Any],
         path: str,
         params: Params,
-        app: App | None = None,
+        app: App,
         max_body_size: int | None = 1 << 20,
     ) -> None:
         #: The WSGI environ this request wraps.

@@ -1,0 +1,35 @@
+"""Sitemaps: stream them, split them into files, serve them, and read them back.
+
+``iter_sitemap(urls, hostname=...)`` turns an iterable of :class:`Url`
+values, loc strings or mappings into UTF-8 chunks of a ``<urlset>``,
+reading the input lazily, so a million URLs stream in bounded memory.
+``write_sitemaps`` writes numbered files and their index, ``sitemap_response``
+serves a sitemap from a route, and ``parse_sitemap`` reads one back.
+"""
+
+from ._errors import SitemapError, SitemapWarning
+from ._files import write_sitemaps
+from ._model import Image, IndexEntry, News, Url, Video
+from ._parser import parse_sitemap, parse_sitemap_index
+from ._render import normalise_url
+from ._response import sitemap_response
+from ._writer import MAX_BYTES, MAX_URLS, iter_sitemap, iter_sitemap_index
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_URLS",
+    "Image",
+    "IndexEntry",
+    "News",
+    "SitemapError",
+    "SitemapWarning",
+    "Url",
+    "Video",
+    "iter_sitemap",
+    "iter_sitemap_index",
+    "normalise_url",
+    "parse_sitemap",
+    "parse_sitemap_index",
+    "sitemap_response",
+    "write_sitemaps",
+]

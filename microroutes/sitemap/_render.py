@@ -1,0 +1,301 @@
+"""One entry in, one checked ``<url>...</url>`` line out.
+
+:class:`UrlRenderer` is the writer's hot path. The common entry (a loc on
+the site, a ``date``, a changefreq, a float priority) goes through a few
+type checks, one regular-expression scan of the loc and dictionary look-ups
+of ready-made elements; anything else takes the general path through the
+normalisers in ``_values`` and ``_extensions``, which :func:`normalise_url`
+uses too, so that both always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from datetime import date
+from typing import Any
+
+from ._errors import SitemapError
+from ._extensions import normalise_alternates, normalise_images, normalise_news, normalise_videos
+from ._model import URL_FIELDS, Image, News, Url, Video
+from ._values import (
+    CHANGEFREQS,
+    MAX_LOC_LENGTH,
+    MIN_LOC_LENGTH,
+    LocResolver,
+    format_decimal,
+    normalise_changefreq,
+    normalise_lastmod,
+    normalise_priority,
+)
+from ._xml import EXTENSION_NAMESPACES, escape
+
+__all__ = ["UrlRenderer", "coerce_entry", "entry_loc", "extension_prefixes", "normalise_url"]
+
+#: A loc made only of these characters needs no encoding nor escaping.
+_NEEDS_WORK = re.compile(r"[^A-Za-z0-9\-._~:/?@!$()*+,;=%]").search
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})").search
+_CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
+_CACHE_LIMIT = 4096
+
+
+def coerce_entry(entry: object) -> Url:
+    """``entry`` (a :class:`Url`, a loc, or a mapping of Url's fields) as a :class:`Url`."""
+    if isinstance(entry, Url):
+        return entry
+    if isinstance(entry, str):
+        return Url(entry)
+    if isinstance(entry, Mapping):
+        unknown = sorted(str(key) for key in entry if key not in URL_FIELDS)
+        if unknown:
+            raise SitemapError(f"unknown field(s) {', '.join(unknown)}")
+        if "loc" not in entry:
+            raise SitemapError("loc is required")
+        return Url(**entry)
+    raise SitemapError(f"an entry must be a Url, a loc or a mapping, not {type(entry).__name__}")
+
+
+def entry_loc(entry: object) -> object:
+    """The loc of ``entry`` as given, for error messages (``None`` when it has none)."""
+    if isinstance(entry, Url):
+        return entry.loc
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        return entry.get("loc")
+    return None
+
+
+def extension_prefixes(entry: object) -> set[str]:
+    """The extension namespaces (``image``, ``video``, ``news``, ``xhtml``) ``entry`` uses."""
+    if isinstance(entry, Url):
+        used = (entry.images, entry.videos, entry.news is not None, entry.alternates)
+    elif isinstance(entry, Mapping):
+        used = (entry.get("images"), entry.get("videos"), entry.get("news"), entry.get("alternates"))
+    else:
+        return set()
+    return {prefix for prefix, present in zip(EXTENSION_NAMESPACES, used) if present}
+
+
+def normalise_url(entry: object, hostname: str | None = None) -> Url:
+    """``entry`` as the writer writes it and :func:`parse_sitemap` reads it back.
+
+    The loc becomes absolute and percent-encoded, ``lastmod`` a ``date`` or an
+    aware ``datetime``, ``changefreq`` lower case, ``priority`` a float, and
+    so on for images, videos, news and alternates. Raises :class:`SitemapError`
+    for the values the writer rejects.
+    """
+    return _normalise(coerce_entry(entry), LocResolver(hostname))
+
+
+def _normalise(url: Url, resolver: LocResolver) -> Url:
+    return Url(
+        loc=resolver.resolve(url.loc),
+        lastmod=None if url.lastmod is None else normalise_lastmod(url.lastmod),
+        changefreq=None if url.changefreq is None else normalise_changefreq(url.changefreq),
+        priority=None if url.priority is None else normalise_priority(url.priority),
+        images=normalise_images(url.images, resolver),
+        videos=normalise_videos(url.videos, resolver),
+        news=None if url.news is None else normalise_news(url.news),
+        alternates=normalise_alternates(url.alternates, resolver),
+    )
+
+
+def _element(prefix: str, name: str, value: str | None) -> str:
+    return "" if value is None else f"<{prefix}:{name}>{escape(value)}</{prefix}:{name}>"
+
+
+def _yes_no(prefix: str, name: str, value: bool | None) -> str:
+    return "" if value is None else _element(prefix, name, "yes" if value else "no")
+
+
+def _when(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+class UrlRenderer:
+    """Checks entries and renders each as one ``<url>`` line.
+
+    ``declared`` names the extension prefixes the document element declares;
+    an entry using another one declares it on its own element. After each
+    call, :attr:`lastmod` is the entry's normalised ``lastmod`` (or ``None``).
+    """
+
+    def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
+        self.resolver = LocResolver(hostname)
+        self._site: str | None = None  # "https://example.com", once the site is known
+        self._site_slash: str | None = None
+        self._update_site()
+        #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
+        self._xmlns = {
+            prefix: "" if prefix in declared else f' xmlns:{prefix}="{namespace}"'
+            for prefix, namespace in EXTENSION_NAMESPACES.items()
+        }
+        self._lastmod_cache: dict[date, str] = {}
+        self._priority_cache: dict[float, str] = {}
+        #: The normalised ``lastmod`` of the entry rendered last.
+        self.lastmod: date | None = None
+
+    def _update_site(self) -> None:
+        origin = self.resolver.origin
+        if origin is not None and len(origin.prefix) + 1 >= MIN_LOC_LENGTH:
+            self._site = origin.prefix
+            self._site_slash = f"{origin.prefix}/"
+
+    def render(self, entry: object) -> str:
+        """The ``<url>`` line for ``entry``; raises :class:`SitemapError` if it is invalid."""
+        url: Url | None
+        if entry.__class__ is Url:
+            url = entry  # type: ignore[assignment]
+        elif entry.__class__ is str:
+            url = None
+        else:
+            url = coerce_entry(entry)
+        if url is None:
+            loc: Any = entry
+            lastmod: Any = None
+            changefreq: Any = None
+            priority: Any = None
+        else:
+            loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
+
+        site = self._site_slash
+        if (
+            site is not None
+            and loc.__class__ is str
+            and _NEEDS_WORK(loc) is None
+            and ("%" not in loc or _LONE_PERCENT(loc) is None)
+        ):
+            if loc[:1] == "/" and loc[1:2] != "/":
+                loc = f"{self._site}{loc}"
+            elif not loc.startswith(site):
+                loc = self._resolve(loc)
+            if len(loc) > MAX_LOC_LENGTH:
+                loc = self._resolve(loc)  # raises, with the message of the general path
+        else:
+            loc = escape(self._resolve(loc))
+
+        if lastmod is None:
+            lastmod_xml = ""
+            self.lastmod = None
+        elif lastmod.__class__ is date:
+            lastmod_xml = self._lastmod_cache.get(lastmod) or self._lastmod_xml(lastmod)
+            self.lastmod = lastmod
+        else:
+            lastmod_xml = self._lastmod_xml(lastmod)
+
+        if changefreq is None:
+            changefreq_xml = ""
+        else:
+            changefreq_xml = _CHANGEFREQ_XML.get(changefreq) if changefreq.__class__ is str else None
+            if changefreq_xml is None:
+                changefreq_xml = _CHANGEFREQ_XML[normalise_changefreq(changefreq)]
+
+        if priority is None:
+            priority_xml = ""
+        else:
+            kind = priority.__class__
+            priority_xml = self._priority_cache.get(priority) if kind is float or kind is int else None
+            if priority_xml is None:
+                priority_xml = self._priority_xml(priority)
+
+        if url is not None and (url.images or url.videos or url.news is not None or url.alternates):
+            extensions = self._extensions_xml(url)
+            return f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}{extensions}</url>\n"
+        return f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}</url>\n"
+
+    def _resolve(self, loc: object) -> str:
+        uri = self.resolver.resolve(loc)
+        if self._site is None:
+            self._update_site()
+        return uri
+
+    def _lastmod_xml(self, value: object) -> str:
+        normalised = normalise_lastmod(value)
+        self.lastmod = normalised
+        text = f"<lastmod>{normalised.isoformat()}</lastmod>"
+        if value.__class__ is date:
+            if len(self._lastmod_cache) >= _CACHE_LIMIT:
+                self._lastmod_cache.clear()
+            self._lastmod_cache[normalised] = text
+        return text
+
+    def _priority_xml(self, value: object) -> str:
+        text = f"<priority>{format_decimal(normalise_priority(value))}</priority>"
+        if value.__class__ is float or value.__class__ is int:
+            if len(self._priority_cache) >= _CACHE_LIMIT:
+                self._priority_cache.clear()
+            self._priority_cache[value] = text  # type: ignore[index]
+        return text
+
+    def _extensions_xml(self, url: Url) -> str:
+        resolver = self.resolver
+        parts = [self._image_xml(image) for image in normalise_images(url.images, resolver)]
+        parts.extend(self._video_xml(video) for video in normalise_videos(url.videos, resolver))
+        if url.news is not None:
+            parts.append(self._news_xml(normalise_news(url.news)))
+        xmlns = self._xmlns["xhtml"]
+        for hreflang, href in normalise_alternates(url.alternates, resolver):
+            parts.append(
+                f'<xhtml:link{xmlns} rel="alternate" hreflang="{hreflang}" href="{escape(href)}"/>'
+            )
+        return "".join(parts)
+
+    def _start(self, prefix: str, name: str) -> str:
+        return f"<{prefix}:{name}{self._xmlns[prefix]}>"
+
+    def _image_xml(self, image: Image) -> str:
+        return (
+            f"{self._start('image', 'image')}{_element('image', 'loc', image.loc)}"
+            f"{_element('image', 'caption', image.caption)}"
+            f"{_element('image', 'title', image.title)}</image:image>"
+        )
+
+    def _video_xml(self, video: Video) -> str:
+        def element(name: str, value: str | None) -> str:
+            return _element("video", name, value)
+
+        def listing(name: str, codes: tuple[str, ...], relationship: str) -> str:
+            if not codes:
+                return ""
+            return (
+                f'<video:{name} relationship="{relationship}">{" ".join(codes)}</video:{name}>'
+            )
+
+        uploader = ""
+        if video.uploader is not None:
+            info = "" if video.uploader_info is None else f' info="{escape(video.uploader_info)}"'
+            uploader = f"<video:uploader{info}>{escape(video.uploader)}</video:uploader>"
+        rating = None if video.rating is None else format_decimal(video.rating)
+        return "".join(
+            (
+                self._start("video", "video"),
+                element("thumbnail_loc", video.thumbnail_loc),
+                element("title", video.title),
+                element("description", video.description),
+                element("content_loc", video.content_loc),
+                element("player_loc", video.player_loc),
+                element("duration", None if video.duration is None else str(video.duration)),
+                element("expiration_date", _when(video.expiration_date)),
+                element("rating", rating),
+                element("view_count", None if video.view_count is None else str(video.view_count)),
+                element("publication_date", _when(video.publication_date)),
+                "".join(element("tag", tag) for tag in video.tags),
+                _yes_no("video", "family_friendly", video.family_friendly),
+                listing("restriction", video.restriction, video.restriction_relationship),
+                _yes_no("video", "requires_subscription", video.requires_subscription),
+                uploader,
+                listing("platform", video.platform, video.platform_relationship),
+                _yes_no("video", "live", video.live),
+                "</video:video>",
+            )
+        )
+
+    def _news_xml(self, news: News) -> str:
+        return (
+            f"{self._start('news', 'news')}<news:publication>"
+            f"{_element('news', 'name', news.publication_name)}"
+            f"{_element('news', 'language', news.publication_language)}</news:publication>"
+            f"{_element('news', 'publication_date', _when(news.publication_date))}"
+            f"{_element('news', 'title', news.title)}</news:news>"
+        )

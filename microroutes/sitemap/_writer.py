@@ -1,0 +1,235 @@
+"""Streaming a urlset or a sitemap index as UTF-8 byte chunks."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain, islice
+from typing import Literal
+
+from ._errors import SitemapError, SitemapWarning
+from ._model import IndexEntry, Lastmod, UrlLike
+from ._render import UrlRenderer, entry_loc, extension_prefixes
+from ._values import LocResolver, Origin, encode_reference, normalise_lastmod
+from ._xml import EXTENSION_NAMESPACES, document_start, escape
+
+__all__ = [
+    "CHUNK_SIZE",
+    "MAX_BYTES",
+    "MAX_URLS",
+    "Entries",
+    "IndexEntryLike",
+    "OnError",
+    "check_hostname_and_xsl",
+    "check_namespaces",
+    "check_on_error",
+    "iter_sitemap",
+    "iter_sitemap_index",
+    "peek_prefixes",
+    "utf8_length",
+]
+
+#: The protocol's limits for one urlset or index: entries, and bytes uncompressed.
+MAX_URLS = 50_000
+MAX_BYTES = 52_428_800
+#: Chunks are flushed once this many bytes are buffered (so they run 32-35 KiB).
+CHUNK_SIZE = 32 * 1024
+#: How many entries are read ahead to choose the namespaces the root element declares.
+LOOKAHEAD = 1000
+
+#: What to do with an invalid entry: raise :class:`SitemapError`, warn and skip, or skip.
+OnError = Literal["raise", "warn", "skip"]
+#: What :func:`iter_sitemap_index` accepts per entry.
+IndexEntryLike = IndexEntry | str | tuple[str, Lastmod | None] | Mapping[str, object]
+
+_URLSET_END = "</urlset>\n"
+_INDEX_END = "</sitemapindex>\n"
+
+
+def check_on_error(on_error: str) -> None:
+    """Raise ``ValueError`` unless ``on_error`` is ``"raise"``, ``"warn"`` or ``"skip"``."""
+    if on_error not in ("raise", "warn", "skip"):
+        raise ValueError(f"on_error must be 'raise', 'warn' or 'skip', not {on_error!r}")
+
+
+def check_hostname_and_xsl(hostname: str | None, xsl: str | None) -> None:
+    """Raise :class:`SitemapError` now, rather than at the first chunk, for bad arguments."""
+    if hostname is not None:
+        Origin.parse(hostname)
+    if xsl is not None:
+        encode_reference(xsl, "xsl")
+
+
+def check_namespaces(namespaces: Iterable[str]) -> frozenset[str]:
+    """``namespaces`` as a set, each one of the extension prefixes the writer knows."""
+    if isinstance(namespaces, str):
+        namespaces = (namespaces,)
+    chosen = frozenset(namespaces)
+    unknown = sorted(chosen - EXTENSION_NAMESPACES.keys())
+    if unknown:
+        known = ", ".join(EXTENSION_NAMESPACES)
+        raise ValueError(f"unknown namespace(s) {', '.join(unknown)}; known: {known}")
+    return chosen
+
+
+def peek_prefixes(
+    urls: Iterable[UrlLike], namespaces: frozenset[str]
+) -> tuple[frozenset[str], Iterator[UrlLike]]:
+    """The prefixes to declare on ``<urlset>``, and the entries (read-ahead ones first).
+
+    That is ``namespaces`` plus every extension used by the first
+    :data:`LOOKAHEAD` entries.
+    """
+    iterator = iter(urls)
+    head = list(islice(iterator, LOOKAHEAD))
+    prefixes = set(namespaces)
+    for entry in head:
+        prefixes |= extension_prefixes(entry)
+    return frozenset(prefixes), chain(head, iterator)
+
+
+class Entries:
+    """Renders entries one by one, applying the ``on_error`` policy to the invalid ones.
+
+    Iterating gives each valid entry's text; :meth:`reject_current` applies
+    the policy to the entry given last, for problems found after rendering
+    (a full urlset).
+    """
+
+    def __init__(
+        self, entries: Iterable[object], render: Callable[[object], str], on_error: OnError
+    ) -> None:
+        self._entries = entries
+        self._render = render
+        self._on_error = on_error
+        self._index = -1
+        self._entry: object = None
+
+    def __iter__(self) -> Iterator[str]:
+        render = self._render
+        for index, entry in enumerate(self._entries):
+            try:
+                text = render(entry)
+            except SitemapError as exc:
+                self._reject(str(exc), index, entry)
+                continue
+            self._index = index
+            self._entry = entry
+            yield text
+
+    def _reject(self, reason: str, index: int, entry: object) -> None:
+        error = SitemapError.for_entry(reason, index, entry_loc(entry))
+        if self._on_error == "raise":
+            raise error
+        if self._on_error == "warn":
+            warnings.warn(str(error), SitemapWarning, stacklevel=4)
+
+    def reject_current(self, reason: str) -> None:
+        """Apply the policy to the entry given last (returns unless it raises)."""
+        self._reject(reason, self._index, self._entry)
+
+
+def utf8_length(text: str) -> int:
+    """How many bytes ``text`` takes in UTF-8."""
+    return len(text) if text.isascii() else len(text.encode())
+
+
+def _document(start: str, lines: Entries, end: str, what: str) -> Iterator[bytes]:
+    """``start``, the lines and ``end`` as chunks, stopping at the protocol's limits."""
+    buffer = [start]
+    buffered = total = len(start.encode())
+    count = 0
+    room = MAX_BYTES - len(end)
+    for line in lines:
+        size = utf8_length(line)
+        if count == MAX_URLS or total + size > room:
+            limit = f"{MAX_URLS:,} entries" if count == MAX_URLS else f"{MAX_BYTES:,} bytes"
+            lines.reject_current(
+                f"one {what} holds at most {limit}; the rest is left out "
+                "(write_sitemaps splits a sitemap into files)"
+            )
+            break
+        count += 1
+        total += size
+        buffered += size
+        buffer.append(line)
+        if buffered >= CHUNK_SIZE:
+            yield "".join(buffer).encode()
+            buffer = []
+            buffered = 0
+    buffer.append(end)
+    yield "".join(buffer).encode()
+
+
+def iter_sitemap(
+    urls: Iterable[UrlLike],
+    hostname: str | None = None,
+    *,
+    xsl: str | None = None,
+    on_error: OnError = "raise",
+    namespaces: Iterable[str] = (),
+) -> Iterator[bytes]:
+    """Stream a ``<urlset>`` for ``urls`` as UTF-8 chunks of about 32 KiB.
+
+    ``urls`` is read lazily; each entry is a :class:`Url`, a loc string, or a
+    mapping of Url's field names. Relative locs resolve against ``hostname``
+    (``"https://example.com"``; a bare host means https); absolute ones must
+    be on it. Without ``hostname`` the first absolute loc chooses the site.
+
+    ``<urlset>`` declares the extension namespaces listed in ``namespaces``
+    (``"image"``, ``"video"``, ``"news"``, ``"xhtml"``) and those used by the
+    first 1,000 entries; a later entry using another one declares it on its
+    own element, so the document is valid either way.
+
+    ``xsl`` adds an ``<?xml-stylesheet?>`` instruction. An invalid entry
+    raises :class:`SitemapError` naming it (``on_error="raise"``), or is left
+    out with a :class:`SitemapWarning` (``"warn"``) or silently (``"skip"``).
+    Past 50,000 URLs or 52,428,800 bytes the same policy applies, and with
+    ``"warn"`` or ``"skip"`` the input is not read further.
+    """
+    check_on_error(on_error)
+    chosen = check_namespaces(namespaces)
+    check_hostname_and_xsl(hostname, xsl)
+
+    def generate() -> Iterator[bytes]:
+        prefixes, entries = peek_prefixes(urls, chosen)
+        lines = Entries(entries, UrlRenderer(hostname, prefixes).render, on_error)
+        yield from _document(document_start("urlset", prefixes, xsl), lines, _URLSET_END, "urlset")
+
+    return generate()
+
+
+def _index_line(entry: object, resolver: LocResolver) -> str:
+    lastmod: object = None
+    if isinstance(entry, IndexEntry):
+        loc, lastmod = entry.loc, entry.lastmod
+    elif isinstance(entry, str):
+        loc = entry
+    elif isinstance(entry, tuple) and len(entry) == 2:
+        loc, lastmod = entry
+    elif isinstance(entry, Mapping) and "loc" in entry and entry.keys() <= {"loc", "lastmod"}:
+        loc, lastmod = entry["loc"], entry.get("lastmod")
+    else:
+        raise SitemapError("an index entry is a loc, (loc, lastmod), or a mapping of those")
+    text = f"<sitemap><loc>{escape(resolver.resolve(loc, same_site=False))}</loc>"
+    if lastmod is not None:
+        text += f"<lastmod>{normalise_lastmod(lastmod).isoformat()}</lastmod>"
+    return f"{text}</sitemap>\n"
+
+
+def iter_sitemap_index(
+    sitemaps: Iterable[IndexEntryLike], *, xsl: str | None = None
+) -> Iterator[bytes]:
+    """Stream a ``<sitemapindex>`` as UTF-8 chunks.
+
+    Each entry is an absolute loc, a ``(loc, lastmod)`` pair, a mapping with
+    ``loc`` and optional ``lastmod``, or an :class:`IndexEntry`. An invalid
+    entry, or more than 50,000, raises :class:`SitemapError`.
+    """
+    resolver = LocResolver(None)
+    start = document_start("sitemapindex", (), xsl)
+
+    def render(entry: object) -> str:
+        return _index_line(entry, resolver)
+
+    return _document(start, Entries(sitemaps, render, "raise"), _INDEX_END, "sitemap index")
