@@ -26,6 +26,7 @@ from .errors import (
     SiteError,
 )
 from .loader import Endpoint, LazyModule, SitePackage, route_builder
+from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import ChangeWatcher
 from .request import Request, parse_content_length
@@ -142,6 +143,16 @@ class App:
         if problems:
             raise SiteError("broken site:\n  " + "\n  ".join(problems))
 
+    def largest_body_size(self) -> int | None:
+        """The largest body any route accepts (``None``: some route has no limit).
+
+        Imports every route module (see :meth:`load_all`).
+        """
+        limits = [endpoint.module.get().max_body_size for _, endpoint in self._router]
+        if any(limit is None for limit in limits):
+            return None
+        return max([self.max_body_size or 0, *(limit or 0 for limit in limits)])
+
     def startup(self) -> None:
         """Run ``pages/_app.py``'s ``startup(app)`` once; serving calls it on first request."""
         if self._started:
@@ -211,8 +222,8 @@ class App:
                     return public.serve(file, environ, start_response)
             response = self._dispatch(environ, method, path, *found)
         except HTTPStatus as status:
-            response = self.error_response(status, environ)
-        except Exception as error:  # any handler failure becomes a 500
+            response = self._render(status, environ)
+        except (Exception, SystemExit) as error:  # any handler failure becomes a 500
             response = self._failure(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")
 
@@ -231,23 +242,34 @@ class App:
             if max_body_size is not None and length is not None and length > max_body_size:
                 raise PayloadTooLarge(f"the body is over the limit of {max_body_size} bytes")
         req = Request(environ, path, params, self, max_body_size)
+        try:
+            response = self._call(endpoint, loaded.table, method, req, environ)
+        finally:
+            req.close()
+        if not isinstance(response.body, bytes):
+            response.body = StreamedBody.start(response.body, endpoint.route.file)
+        return response
+
+    def _call(
+        self,
+        endpoint: Endpoint[Middleware],
+        table: MethodTable,
+        method: str,
+        req: Request,
+        environ: dict[str, Any],
+    ) -> Response:
         res = Response()
         if endpoint.middleware:
             chain = [lazy.value or lazy.get() for lazy in endpoint.middleware]
-            table = loaded.table
 
             def call_handler() -> Response:
                 return to_response(table.resolve(method)(req, res), res)
 
             def render(status: HTTPStatus) -> Response:
-                return self.error_response(status, environ)
+                return self._render(status, environ)
 
-            response = run_chain(chain, req, res, call_handler, render)
-        else:
-            response = to_response(loaded.table.resolve(method)(req, res), res)
-        if not isinstance(response.body, bytes) and method != "HEAD":
-            response.body = StreamedBody.start(response.body, endpoint.route.file)
-        return response
+            return run_chain(chain, req, res, call_handler, render)
+        return to_response(table.resolve(method)(req, res), res)
 
     def error_response(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
         """The response for a raised :class:`HTTPStatus` or :class:`HTTPError`.
@@ -264,7 +286,14 @@ class App:
             return response.html(_error_page(status.status, status.message, status.detail))
         return response.json({"error": error})
 
-    def _failure(self, error: Exception, environ: dict[str, Any]) -> Response:
+    def _render(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
+        """:meth:`error_response`, or a 500 if the error itself cannot be rendered."""
+        try:
+            return self.error_response(status, environ)
+        except Exception as error:  # a detail that is not JSON, for example
+            return self._failure(error, environ)
+
+    def _failure(self, error: BaseException, environ: dict[str, Any]) -> Response:
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
         if not self.debug:

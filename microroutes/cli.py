@@ -14,6 +14,10 @@ from .errors import SiteError
 
 __all__ = ["main"]
 
+#: waitress's own default body limit (1 GiB), kept when some route has no limit.
+_WAITRESS_BODY_LIMIT = 1 << 30
+_WAITRESS_BODY_MARGIN = 1 << 20
+
 
 def _add_site(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("site_dir", metavar="SITE_DIR", help="the site folder (holds pages/)")
@@ -72,8 +76,19 @@ def _serve(args: argparse.Namespace) -> int:
     app = App(args.site_dir)
     app.load_all()
     app.startup()
+    largest = app.largest_body_size()
     try:
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+        # waitress refuses a body far over every route's limit with 413 before buffering it;
+        # the margin lets the app answer bodies just over a limit with its own JSON 413.
+        server = create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            max_request_body_size=(
+                _WAITRESS_BODY_LIMIT if largest is None else largest + _WAITRESS_BODY_MARGIN
+            ),
+        )
         host = getattr(server, "effective_host", args.host)
         port = getattr(server, "effective_port", args.port)
         print(f"microroutes: serving {app.site_dir} on http://{host}:{port} (Ctrl-C to stop)")

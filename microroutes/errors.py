@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus as _Status
 
+from .response import check_header
+
 __all__ = [
     "BadRequest",
     "Conflict",
@@ -44,9 +46,10 @@ def status_phrase(status: int) -> str:
 def _header_list(headers: HeaderItems | None) -> list[tuple[str, str]]:
     if headers is None:
         return []
-    if isinstance(headers, Mapping):
-        return list(headers.items())
-    return list(headers)
+    items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    for name, value in items:
+        check_header(name, value)
+    return items
 
 
 class HTTPStatus(Exception):
@@ -57,6 +60,8 @@ class HTTPStatus(Exception):
     """
 
     def __init__(self, status: int, headers: HeaderItems | None = None) -> None:
+        if not isinstance(status, int) or not 200 <= status <= 599:
+            raise ValueError(f"HTTP status must be an int from 200 to 599, got {status!r}")
         super().__init__(status)
         #: The HTTP status code to answer with.
         self.status: int = status

@@ -44,6 +44,10 @@ def file_stamp(path: Path | str) -> FileStamp | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
+def _escape_dots(name: str) -> str:
+    return name.replace("%", "%25").replace(".", "%2E")
+
+
 class SitePackage:
     """The synthetic package that the modules of one ``pages/`` folder live in."""
 
@@ -62,8 +66,13 @@ class SitePackage:
             sys.modules[self.name] = package
 
     def module_name(self, file: str) -> str:
-        """The dotted name the file (relative to ``pages/``) is imported under."""
-        return ".".join((self.name, *file.removesuffix(".py").split("/")))
+        """The dotted name the file (relative to ``pages/``) is imported under.
+
+        Dots inside a name (``sitemap.xml.py``) are written ``%2E`` so the
+        module's package is still its folder and relative imports work.
+        """
+        parts = file.removesuffix(".py").split("/")
+        return ".".join((self.name, *(_escape_dots(part) for part in parts)))
 
     def import_file(self, file: str) -> ModuleType:
         """Import (or re-import) a file relative to ``pages/``; errors name the file."""
@@ -75,6 +84,9 @@ class SitePackage:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
+        except SystemExit as error:
+            sys.modules.pop(name, None)
+            raise SiteError(f"{file}: SystemExit({error.code!r}) raised at import") from error
         except BaseException:
             sys.modules.pop(name, None)
             raise

@@ -43,6 +43,22 @@ def parse_content_length(environ: dict[str, Any]) -> int | None:
     return int(value)
 
 
+def _latin1_to_text(value: str) -> str:
+    """A WSGI header string (bytes as latin-1) decoded as UTF-8, bad bytes replaced."""
+    if value.isascii():
+        return value
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _parse_urlencoded(text: str, limit: int, what: str) -> MultiDict[str, str]:
+    """``a=1&b=2`` into a multi-dict; more than ``limit`` fields is a 400."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="replace", max_num_fields=limit)
+    except ValueError:
+        raise BadRequest(f"too many {what} (at most {limit})") from None
+    return MultiDict(pairs)
+
+
 class Request:
     """One HTTP request, handed to every handler as ``req``."""
 
@@ -111,17 +127,8 @@ class Request:
     def query(self) -> MultiDict[str, str]:
         """Query-string parameters only: ``query["x"]`` first value, ``getlist("x")`` all."""
         if self._query is None:
-            raw = self.query_string
-            text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
-            try:
-                pairs = parse_qsl(
-                    text, keep_blank_values=True, errors="replace", max_num_fields=MAX_QUERY_FIELDS
-                )
-            except ValueError:
-                raise BadRequest(
-                    f"too many query parameters (at most {MAX_QUERY_FIELDS})"
-                ) from None
-            self._query = MultiDict(pairs)
+            text = _latin1_to_text(self.query_string)
+            self._query = _parse_urlencoded(text, MAX_QUERY_FIELDS, "query parameters")
         return self._query
 
     @property
@@ -135,13 +142,13 @@ class Request:
     def cookies(self) -> MultiDict[str, str]:
         """Cookies sent by the client."""
         if self._cookies is None:
-            self._cookies = parse_cookie(self.environ)
+            self._cookies = parse_cookie(_latin1_to_text(self.environ.get("HTTP_COOKIE", "")))
         return self._cookies
 
     @property
     def content_type(self) -> str:
         """The body's media type, lower case, without parameters (``""`` when absent)."""
-        return parse_options_header(self.environ.get("CONTENT_TYPE"))[0]
+        return parse_options_header(self.environ.get("CONTENT_TYPE"))[0].lower()
 
     @property
     def content_length(self) -> int | None:
@@ -240,9 +247,19 @@ class Request:
             raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
         return data
 
+    def close(self) -> None:
+        """Close uploaded files; the app calls this once the handler has returned."""
+        if self._files:
+            for upload in self._files.values():
+                upload.close()
+
     def _parse_form(self) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
         mimetype, options = parse_options_header(self.environ.get("CONTENT_TYPE"))
-        if mimetype not in _FORM_TYPES:
+        mimetype = mimetype.lower()
+        if mimetype == "application/x-www-form-urlencoded":
+            text = self.data.decode("utf-8", "replace")
+            return _parse_urlencoded(text, MAX_FORM_PARTS, "form fields"), MultiDict()
+        if mimetype != "multipart/form-data":
             return MultiDict(), MultiDict()
         data = self.data
         parser = FormDataParser(

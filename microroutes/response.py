@@ -16,6 +16,8 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus as _Status
+from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _encode_basestring
 from typing import Any, Protocol
 
 from werkzeug.http import dump_cookie
@@ -56,11 +58,23 @@ def _json_default(value: object) -> object:
 _encode_json = _json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), default=_json_default
 ).encode
+# The C encoder built once: JSONEncoder.encode builds a new one on every call.
+_c_encode = (
+    _c_make_encoder(None, _json_default, _encode_basestring, None, ":", ",", False, False, True)
+    if _c_make_encoder is not None
+    else None
+)
 
 
 def dump_json(value: object) -> bytes:
     """Compact UTF-8 JSON; dates, times, UUIDs, decimals, sets and dataclasses included."""
-    return _encode_json(value).encode()
+    text = "".join(_c_encode(value, 0)) if _c_encode is not None else _encode_json(value)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (from "\ud800" in a client's JSON) has no UTF-8 form:
+        # write every non-ASCII character as a \u escape instead.
+        return _json.dumps(value, separators=(",", ":"), default=_json_default).encode()
 
 
 def status_line(status: int) -> str:
@@ -80,6 +94,13 @@ def check_header(name: str, value: str) -> None:
         raise TypeError(f"header {name}: value must be str, got {type(value).__name__}")
     if _FORBIDDEN_IN_VALUE.search(value):
         raise ValueError(f"header {name}: value contains CR, LF or NUL: {value!r}")
+    if not value.isascii():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"header {name}: value is not latin-1 (PEP 3333); percent-encode it: {value!r}"
+            ) from None
 
 
 class Response:
@@ -260,8 +281,17 @@ class Response:
     def to_wsgi(self, start_response: StartResponse, head: bool = False) -> Iterable[bytes]:
         """Start the WSGI response and return the body iterable (empty for ``head``)."""
         status = self.status_code
-        headers = self._headers[:] if self._headers else []
         body = self.body
+        if not self._headers and type(body) is bytes and status == 200:
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", self._content_type or _TEXT),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [] if head else [body]
+        headers = self._headers[:] if self._headers else []
         if status in _NO_BODY_STATUSES:
             _close(body)
             start_response(status_line(status), headers)
@@ -307,6 +337,8 @@ class StreamedBody:
         iterator = iter(body)
         try:
             first = next(iterator, _NO_CHUNK)
+            if first is not _NO_CHUNK:
+                first = _as_bytes(first)
         except BaseException:
             _close(body)
             raise
@@ -316,7 +348,7 @@ class StreamedBody:
         first, self._first = self._first, _NO_CHUNK
         try:
             if first is not _NO_CHUNK:
-                yield _as_bytes(first)
+                yield first
             for chunk in self._iterator:
                 yield _as_bytes(chunk)
         except GeneratorExit:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from decimal import Decimal
 
 from ._errors import SitemapError
@@ -92,7 +92,7 @@ def _rating(value: object) -> float | None:
 
 
 def _codes(
-    values: tuple[str, ...], what: str, case: Callable[[str], str], allowed: Container[str]
+    values: Sequence[str], what: str, case: Callable[[str], str], allowed: Container[str]
 ) -> tuple[str, ...]:
     """Space-separated codes from ``values``, case-normalised and each in ``allowed``."""
     result = []
@@ -145,7 +145,9 @@ def _normalise_video(video: Video, resolver: LocResolver) -> Video:
         if video.expiration_date is None
         else normalise_lastmod(video.expiration_date, "expiration_date"),
         rating=_rating(video.rating),
-        view_count=None if video.view_count is None else _integer(video.view_count, "view_count", 0),
+        view_count=None
+        if video.view_count is None
+        else _integer(video.view_count, "view_count", 0),
         publication_date=None
         if video.publication_date is None
         else normalise_lastmod(video.publication_date, "publication_date"),

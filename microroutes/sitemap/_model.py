@@ -9,10 +9,10 @@ written (see ``_values``), where an error can name the entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from ._errors import SitemapError
 
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: A last-modification time: a ``date``, a ``datetime`` or a W3C datetime string.
-Lastmod = Union[date, str]
+Lastmod = date | str
 
 _setattr = object.__setattr__
 _T = TypeVar("_T")
@@ -91,14 +91,14 @@ class Video:
     rating: float | None = None
     view_count: int | None = None
     publication_date: Lastmod | None = None
-    tags: tuple[str, ...] = ()
+    tags: Sequence[str] = ()
     family_friendly: bool | None = None
-    restriction: tuple[str, ...] = ()
+    restriction: Sequence[str] = ()
     restriction_relationship: str = "allow"
     requires_subscription: bool | None = None
     uploader: str | None = None
     uploader_info: str | None = None
-    platform: tuple[str, ...] = ()
+    platform: Sequence[str] = ()
     platform_relationship: str = "allow"
     live: bool | None = None
 
@@ -110,18 +110,19 @@ class Video:
 
 
 #: What ``images=`` accepts per image: an :class:`Image`, a loc, or a mapping.
-ImageLike = Union[Image, str, Mapping[str, Any]]
+ImageLike = Image | str | Mapping[str, Any]
 
 
 def _from_mapping(cls: type[_T], what: str, value: Mapping[str, Any]) -> _T:
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(str(key) for key in value if key not in known)
+    """``cls(**value)``, refusing unknown and missing fields with a clear message."""
+    known = fields(cls)  # type: ignore[arg-type]
+    unknown = sorted(str(key) for key in value if key not in {f.name for f in known})
     if unknown:
         raise SitemapError(f"{what} has unknown field(s) {', '.join(unknown)}")
-    try:
-        return cls(**value)
-    except TypeError as exc:  # a required field is missing
-        raise SitemapError(f"{what}: {exc}") from None
+    missing = [f.name for f in known if f.default is MISSING and f.name not in value]
+    if missing:
+        raise SitemapError(f"{what} needs {', '.join(missing)}")
+    return cls(**value)
 
 
 def coerce_images(images: Iterable[ImageLike]) -> tuple[Image, ...]:
@@ -170,8 +171,6 @@ def coerce_alternates(
 ) -> tuple[tuple[str, str], ...]:
     """``alternates`` (hreflang -> href mapping, or pairs) as a tuple of pairs, in order."""
     items = alternates.items() if isinstance(alternates, Mapping) else alternates
-    if isinstance(items, str):
-        raise SitemapError("alternates must map hreflang to href")
     result = []
     for pair in items:
         if not isinstance(pair, tuple) or len(pair) != 2:
@@ -230,7 +229,7 @@ class Url:
 URL_FIELDS = frozenset(f.name for f in fields(Url))
 
 #: What the writers accept per entry: a :class:`Url`, a loc, or a mapping of Url's fields.
-UrlLike = Union[Url, str, Mapping[str, Any]]
+UrlLike = Url | str | Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,4 +238,3 @@ class IndexEntry:
 
     loc: str
     lastmod: Lastmod | None = None
-

@@ -11,7 +11,7 @@ uses too, so that both always agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,11 +30,20 @@ from ._values import (
 )
 from ._xml import EXTENSION_NAMESPACES, escape
 
-__all__ = ["UrlRenderer", "coerce_entry", "entry_loc", "extension_prefixes", "normalise_url"]
+__all__ = [
+    "UrlRenderer",
+    "coerce_entry",
+    "entry_loc",
+    "extension_prefixes",
+    "normalise_url",
+    "normalise_with",
+]
 
-#: A loc made only of these characters needs no encoding nor escaping.
-_NEEDS_WORK = re.compile(r"[^A-Za-z0-9\-._~:/?@!$()*+,;=%]").search
-_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})").search
+#: Characters that need no encoding nor escaping in a loc (so not ``%``,
+#: ``&``, ``'``, ``#``, spaces or non-ASCII, which take the general path).
+_PLAIN = r"[A-Za-z0-9\-._~:/?@!$()*+,;=]*"
+#: A plain root-relative loc (``/posts/1``, but not ``//host/...``).
+_PLAIN_RELATIVE = re.compile(f"/(?!/){_PLAIN}").fullmatch
 _CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
 _CACHE_LIMIT = 4096
 
@@ -68,13 +77,19 @@ def entry_loc(entry: object) -> object:
 
 def extension_prefixes(entry: object) -> set[str]:
     """The extension namespaces (``image``, ``video``, ``news``, ``xhtml``) ``entry`` uses."""
+    used: tuple[object, ...]
     if isinstance(entry, Url):
         used = (entry.images, entry.videos, entry.news is not None, entry.alternates)
     elif isinstance(entry, Mapping):
-        used = (entry.get("images"), entry.get("videos"), entry.get("news"), entry.get("alternates"))
+        used = (
+            entry.get("images"),
+            entry.get("videos"),
+            entry.get("news"),
+            entry.get("alternates"),
+        )
     else:
         return set()
-    return {prefix for prefix, present in zip(EXTENSION_NAMESPACES, used) if present}
+    return {prefix for prefix, present in zip(EXTENSION_NAMESPACES, used, strict=True) if present}
 
 
 def normalise_url(entry: object, hostname: str | None = None) -> Url:
@@ -85,10 +100,11 @@ def normalise_url(entry: object, hostname: str | None = None) -> Url:
     so on for images, videos, news and alternates. Raises :class:`SitemapError`
     for the values the writer rejects.
     """
-    return _normalise(coerce_entry(entry), LocResolver(hostname))
+    return normalise_with(coerce_entry(entry), LocResolver(hostname))
 
 
-def _normalise(url: Url, resolver: LocResolver) -> Url:
+def normalise_with(url: Url, resolver: LocResolver) -> Url:
+    """``url`` normalised, its locs resolved by ``resolver``."""
     return Url(
         loc=resolver.resolve(url.loc),
         lastmod=None if url.lastmod is None else normalise_lastmod(url.lastmod),
@@ -99,6 +115,10 @@ def _normalise(url: Url, resolver: LocResolver) -> Url:
         news=None if url.news is None else normalise_news(url.news),
         alternates=normalise_alternates(url.alternates, resolver),
     )
+
+
+def _never(_: str) -> None:
+    return None
 
 
 def _element(prefix: str, name: str, value: str | None) -> str:
@@ -123,8 +143,8 @@ class UrlRenderer:
 
     def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
         self.resolver = LocResolver(hostname)
-        self._site: str | None = None  # "https://example.com", once the site is known
-        self._site_slash: str | None = None
+        self._site = ""  # "https://example.com", once the site is known
+        self._plain_absolute: Callable[[str], object] = _never
         self._update_site()
         #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
         self._xmlns = {
@@ -140,13 +160,13 @@ class UrlRenderer:
         origin = self.resolver.origin
         if origin is not None and len(origin.prefix) + 1 >= MIN_LOC_LENGTH:
             self._site = origin.prefix
-            self._site_slash = f"{origin.prefix}/"
+            self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}/{_PLAIN}").fullmatch
 
     def render(self, entry: object) -> str:
         """The ``<url>`` line for ``entry``; raises :class:`SitemapError` if it is invalid."""
         url: Url | None
         if entry.__class__ is Url:
-            url = entry  # type: ignore[assignment]
+            url = entry
         elif entry.__class__ is str:
             url = None
         else:
@@ -159,21 +179,14 @@ class UrlRenderer:
         else:
             loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
 
-        site = self._site_slash
-        if (
-            site is not None
-            and loc.__class__ is str
-            and _NEEDS_WORK(loc) is None
-            and ("%" not in loc or _LONE_PERCENT(loc) is None)
-        ):
-            if loc[:1] == "/" and loc[1:2] != "/":
-                loc = f"{self._site}{loc}"
-            elif not loc.startswith(site):
-                loc = self._resolve(loc)
-            if len(loc) > MAX_LOC_LENGTH:
-                loc = self._resolve(loc)  # raises, with the message of the general path
-        else:
+        if loc.__class__ is not str:
+            loc = self._resolve(loc)  # raises
+        elif self._site and _PLAIN_RELATIVE(loc):
+            loc = f"{self._site}{loc}"
+        elif not self._plain_absolute(loc):
             loc = escape(self._resolve(loc))
+        if len(loc) > MAX_LOC_LENGTH:
+            self._resolve(loc)  # raises, with the message of the general path
 
         if lastmod is None:
             lastmod_xml = ""
@@ -184,29 +197,33 @@ class UrlRenderer:
         else:
             lastmod_xml = self._lastmod_xml(lastmod)
 
-        if changefreq is None:
-            changefreq_xml = ""
-        else:
-            changefreq_xml = _CHANGEFREQ_XML.get(changefreq) if changefreq.__class__ is str else None
+        changefreq_xml: str | None = ""
+        if changefreq is not None:
+            changefreq_xml = (
+                _CHANGEFREQ_XML.get(changefreq) if changefreq.__class__ is str else None
+            )
             if changefreq_xml is None:
                 changefreq_xml = _CHANGEFREQ_XML[normalise_changefreq(changefreq)]
 
-        if priority is None:
-            priority_xml = ""
-        else:
+        priority_xml: str | None = ""
+        if priority is not None:
             kind = priority.__class__
-            priority_xml = self._priority_cache.get(priority) if kind is float or kind is int else None
+            priority_xml = (
+                self._priority_cache.get(priority) if kind is float or kind is int else None
+            )
             if priority_xml is None:
                 priority_xml = self._priority_xml(priority)
 
+        extensions = ""
         if url is not None and (url.images or url.videos or url.news is not None or url.alternates):
             extensions = self._extensions_xml(url)
-            return f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}{extensions}</url>\n"
-        return f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}</url>\n"
+        return (
+            f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}{extensions}</url>\n"
+        )
 
     def _resolve(self, loc: object) -> str:
         uri = self.resolver.resolve(loc)
-        if self._site is None:
+        if not self._site:
             self._update_site()
         return uri
 
@@ -225,7 +242,7 @@ class UrlRenderer:
         if value.__class__ is float or value.__class__ is int:
             if len(self._priority_cache) >= _CACHE_LIMIT:
                 self._priority_cache.clear()
-            self._priority_cache[value] = text  # type: ignore[index]
+            self._priority_cache[value] = text
         return text
 
     def _extensions_xml(self, url: Url) -> str:
@@ -255,12 +272,10 @@ class UrlRenderer:
         def element(name: str, value: str | None) -> str:
             return _element("video", name, value)
 
-        def listing(name: str, codes: tuple[str, ...], relationship: str) -> str:
+        def listing(name: str, codes: Sequence[str], relationship: str) -> str:
             if not codes:
                 return ""
-            return (
-                f'<video:{name} relationship="{relationship}">{" ".join(codes)}</video:{name}>'
-            )
+            return f'<video:{name} relationship="{relationship}">{" ".join(codes)}</video:{name}>'
 
         uploader = ""
         if video.uploader is not None:

@@ -53,6 +53,11 @@ _W3C_DATETIME = re.compile(
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?"
 )
 _MAX_OFFSET = timedelta(hours=14)
+#: An absolute URI already in normal form: lower-case scheme and host, no
+#: port, user or fragment, a path, and only characters that need no encoding.
+_PLAIN_URI = re.compile(
+    r"(https?://[a-z0-9.\-]+)/(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+).fullmatch
 
 
 class Origin:
@@ -167,6 +172,11 @@ class LocResolver:
 
     def resolve(self, loc: object, *, same_site: bool = True) -> str:
         """The absolute URI for ``loc``; ``same_site=False`` lets it be on any host."""
+        plain = _PLAIN_URI(loc) if isinstance(loc, str) else None
+        if plain is not None and MIN_LOC_LENGTH <= len(plain.string) <= MAX_LOC_LENGTH:
+            origin = self.origin
+            if not same_site or (origin is not None and plain.group(1) == origin.prefix):
+                return plain.string  # already in the form the general path gives
         if not isinstance(loc, str):
             raise SitemapError(f"loc must be a string, not {type(loc).__name__}")
         text = loc.strip()

@@ -17,7 +17,6 @@ __all__ = [
     "CHUNK_SIZE",
     "MAX_BYTES",
     "MAX_URLS",
-    "Entries",
     "IndexEntryLike",
     "OnError",
     "check_hostname_and_xsl",
@@ -26,6 +25,7 @@ __all__ = [
     "iter_sitemap",
     "iter_sitemap_index",
     "peek_prefixes",
+    "reject",
     "utf8_length",
 ]
 
@@ -88,45 +88,13 @@ def peek_prefixes(
     return frozenset(prefixes), chain(head, iterator)
 
 
-class Entries:
-    """Renders entries one by one, applying the ``on_error`` policy to the invalid ones.
-
-    Iterating gives each valid entry's text; :meth:`reject_current` applies
-    the policy to the entry given last, for problems found after rendering
-    (a full urlset).
-    """
-
-    def __init__(
-        self, entries: Iterable[object], render: Callable[[object], str], on_error: OnError
-    ) -> None:
-        self._entries = entries
-        self._render = render
-        self._on_error = on_error
-        self._index = -1
-        self._entry: object = None
-
-    def __iter__(self) -> Iterator[str]:
-        render = self._render
-        for index, entry in enumerate(self._entries):
-            try:
-                text = render(entry)
-            except SitemapError as exc:
-                self._reject(str(exc), index, entry)
-                continue
-            self._index = index
-            self._entry = entry
-            yield text
-
-    def _reject(self, reason: str, index: int, entry: object) -> None:
-        error = SitemapError.for_entry(reason, index, entry_loc(entry))
-        if self._on_error == "raise":
-            raise error
-        if self._on_error == "warn":
-            warnings.warn(str(error), SitemapWarning, stacklevel=4)
-
-    def reject_current(self, reason: str) -> None:
-        """Apply the policy to the entry given last (returns unless it raises)."""
-        self._reject(reason, self._index, self._entry)
+def reject(on_error: OnError, reason: str, index: int, entry: object) -> None:
+    """Apply ``on_error`` to entry ``index``: raise, warn, or (``"skip"``) do nothing."""
+    error = SitemapError.for_entry(reason, index, entry_loc(entry))
+    if on_error == "raise":
+        raise error
+    if on_error == "warn":
+        warnings.warn(str(error), SitemapWarning, stacklevel=3)
 
 
 def utf8_length(text: str) -> int:
@@ -134,20 +102,36 @@ def utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())
 
 
-def _document(start: str, lines: Entries, end: str, what: str) -> Iterator[bytes]:
-    """``start``, the lines and ``end`` as chunks, stopping at the protocol's limits."""
+def _document(
+    parts: tuple[str, str, str],
+    entries: Iterable[object],
+    render: Callable[[object], str],
+    on_error: OnError,
+    max_entries: int | None = MAX_URLS,
+    max_bytes: int | None = MAX_BYTES,
+) -> Iterator[bytes]:
+    """Chunks of ``start``, each entry's line and ``end`` (``parts`` is start, end, noun).
+
+    Stops at ``max_entries`` or ``max_bytes`` (``None``: no limit), applying
+    ``on_error`` to the first entry over the limit.
+    """
+    start, end, what = parts
     buffer = [start]
-    buffered = total = len(start.encode())
+    buffered = total = utf8_length(start)
+    most = -1 if max_entries is None else max_entries
+    room = -1 if max_bytes is None else max_bytes - len(end)
     count = 0
-    room = MAX_BYTES - len(end)
-    for line in lines:
-        size = utf8_length(line)
-        if count == MAX_URLS or total + size > room:
-            limit = f"{MAX_URLS:,} entries" if count == MAX_URLS else f"{MAX_BYTES:,} bytes"
-            lines.reject_current(
-                f"one {what} holds at most {limit}; the rest is left out "
-                "(write_sitemaps splits a sitemap into files)"
-            )
+    for index, entry in enumerate(entries):
+        try:
+            line = render(entry)
+        except SitemapError as exc:
+            reject(on_error, str(exc), index, entry)
+            continue
+        size = len(line) if line.isascii() else len(line.encode())
+        if count == most or total + size > room >= 0:
+            limit = f"{most:,} entries" if count == most else f"{max_bytes:,} bytes"
+            reason = f"one {what} holds at most {limit} (write_sitemaps splits into files)"
+            reject(on_error, reason, index, entry)
             break
         count += 1
         total += size
@@ -168,6 +152,8 @@ def iter_sitemap(
     xsl: str | None = None,
     on_error: OnError = "raise",
     namespaces: Iterable[str] = (),
+    max_urls: int | None = MAX_URLS,
+    max_bytes: int | None = MAX_BYTES,
 ) -> Iterator[bytes]:
     """Stream a ``<urlset>`` for ``urls`` as UTF-8 chunks of about 32 KiB.
 
@@ -184,17 +170,25 @@ def iter_sitemap(
     ``xsl`` adds an ``<?xml-stylesheet?>`` instruction. An invalid entry
     raises :class:`SitemapError` naming it (``on_error="raise"``), or is left
     out with a :class:`SitemapWarning` (``"warn"``) or silently (``"skip"``).
-    Past 50,000 URLs or 52,428,800 bytes the same policy applies, and with
-    ``"warn"`` or ``"skip"`` the input is not read further.
+    Past ``max_urls`` (the protocol's 50,000) or ``max_bytes`` (52,428,800)
+    the same policy applies, and with ``"warn"`` or ``"skip"`` the input is
+    not read further; ``None`` lifts a limit, for readers other than search
+    engines (:func:`write_sitemaps` splits a sitemap into files instead).
     """
     check_on_error(on_error)
+    for name, limit in (("max_urls", max_urls), ("max_bytes", max_bytes)):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise ValueError(f"{name} must be a positive int or None, not {limit!r}")
     chosen = check_namespaces(namespaces)
     check_hostname_and_xsl(hostname, xsl)
 
     def generate() -> Iterator[bytes]:
         prefixes, entries = peek_prefixes(urls, chosen)
-        lines = Entries(entries, UrlRenderer(hostname, prefixes).render, on_error)
-        yield from _document(document_start("urlset", prefixes, xsl), lines, _URLSET_END, "urlset")
+        parts = (document_start("urlset", prefixes, xsl), _URLSET_END, "urlset")
+        render = UrlRenderer(hostname, prefixes).render
+        yield from _document(parts, entries, render, on_error, max_urls, max_bytes)
 
     return generate()
 
@@ -232,4 +226,4 @@ def iter_sitemap_index(
     def render(entry: object) -> str:
         return _index_line(entry, resolver)
 
-    return _document(start, Entries(sitemaps, render, "raise"), _INDEX_END, "sitemap index")
+    return _document((start, _INDEX_END, "sitemap index"), sitemaps, render, "raise")
