@@ -148,5 +148,6 @@ def _routes(args: argparse.Namespace) -> int:
         rows.append((route.pattern, route.kind, methods, middleware, route.file))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for *cells, file in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)), file)
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        print("  ".join((*padded, file)))
     return 1 if failed else 0

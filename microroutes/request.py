@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException as _WerkzeugHTTPException
 from werkzeug.formparser import FormDataParser
-from werkzeug.http import parse_cookie, parse_options_header
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.http import parse_cookie
 from werkzeug.wsgi import get_current_url
 
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType

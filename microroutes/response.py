@@ -21,6 +21,7 @@ from json.encoder import encode_basestring as _encode_basestring
 from typing import Any, Protocol
 
 from werkzeug.http import dump_cookie
+from werkzeug.urls import iri_to_uri
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
@@ -228,9 +229,14 @@ class Response:
         return self
 
     def redirect(self, url: str, status: int = 307) -> Response:
-        """Redirect to ``url`` (307 keeps the method; use 303 after a POST)."""
+        """Redirect to ``url`` (307 keeps the method; use 303 after a POST).
+
+        A non-ASCII ``url`` is percent-encoded (IRI to URI).
+        """
         if status not in (301, 302, 303, 307, 308):
             raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status}")
+        if not url.isascii():
+            url = iri_to_uri(url)
         self.set_header("Location", url)
         self.status_code = status
         self.body = f"Redirecting to {url}\n".encode()

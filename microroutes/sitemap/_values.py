@@ -208,12 +208,19 @@ class LocResolver:
 
 
 def _aware(value: datetime) -> datetime:
-    """``value`` with a time zone the schema accepts: naive means UTC."""
+    """``value`` with the fixed offset it is written with: naive means UTC.
+
+    A zone (``ZoneInfo``...) becomes its offset at that moment, as a parser
+    reads it back; an offset the schema cannot carry (seconds, over 14 hours)
+    becomes UTC.
+    """
     offset = value.utcoffset()
     if offset is None:
         return value.replace(tzinfo=_UTC)
     if offset % timedelta(minutes=1) or abs(offset) > _MAX_OFFSET:
         return value.astimezone(_UTC)
+    if value.tzinfo.__class__ is not timezone:
+        return value.replace(tzinfo=timezone(offset), fold=0)
     return value
 
 
