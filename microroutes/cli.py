@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import NamedTuple
 
 from . import __version__
 from .app import App
@@ -17,6 +18,14 @@ __all__ = ["main"]
 #: waitress's own default body limit (1 GiB), kept when some route has no limit.
 _WAITRESS_BODY_LIMIT = 1 << 30
 _WAITRESS_BODY_MARGIN = 1 << 20
+
+
+class _Server(NamedTuple):
+    """A server made ready to run: what to print, how to run it, how to close it."""
+
+    banner: str
+    serve_forever: Callable[[], object]
+    close: Callable[[], object]
 
 
 def _add_site(parser: argparse.ArgumentParser) -> None:
@@ -75,35 +84,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     app = App(args.site_dir)
     app.load_all()
-    app.startup()
     largest = app.largest_body_size()
-    try:
-        # waitress refuses a body far over every route's limit with 413 before buffering it;
-        # the margin lets the app answer bodies just over a limit with its own JSON 413.
+    # waitress refuses a body far over every route's limit with 413 before buffering it;
+    # the margin lets the app answer bodies just over a limit with its own JSON 413.
+    body_limit = _WAITRESS_BODY_LIMIT if largest is None else largest + _WAITRESS_BODY_MARGIN
+
+    def start() -> _Server:
         server = create_server(
             app,
             host=args.host,
             port=args.port,
             threads=args.threads,
-            max_request_body_size=(
-                _WAITRESS_BODY_LIMIT if largest is None else largest + _WAITRESS_BODY_MARGIN
-            ),
+            max_request_body_size=body_limit,
         )
         host = getattr(server, "effective_host", args.host)
         port = getattr(server, "effective_port", args.port)
-        print(f"microroutes: serving {app.site_dir} on http://{host}:{port} (Ctrl-C to stop)")
-        sys.stdout.flush()
-        _stop_on_sigterm()
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
-    finally:
-        app.close()
-    print("microroutes: stopped", flush=True)
-    return 0
+        return _Server(f"serving {app.site_dir} on http://{host}:{port}", server.run, server.close)
+
+    return _run_until_stopped(app, start)
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -115,19 +113,32 @@ def _dev(args: argparse.Namespace) -> int:
     except SiteError as error:
         # Keep serving: broken routes answer 500 with the error until they are fixed.
         print(f"microroutes: {error}", file=sys.stderr)
-    app.startup()
-    try:
+
+    def start() -> _Server:
         server = make_server(args.host, args.port, app, threaded=True)
         url = f"http://{args.host}:{server.server_port}"
-        print(f"microroutes: developing {app.site_dir} on {url} (reloads edits; Ctrl-C to stop)")
-        sys.stdout.flush()
+        return (
+            f"developing {app.site_dir} on {url} (reloads edits)",
+            server.serve_forever,
+            (server.server_close),
+        )
+
+    return _run_until_stopped(app, start)
+
+
+def _run_until_stopped(app: App, start: Callable[[], _Server]) -> int:
+    """Start up the app, start the server, serve until Ctrl-C or SIGTERM, then shut down."""
+    app.startup()
+    try:
+        server = start()
+        print(f"microroutes: {server.banner} (Ctrl-C to stop)", flush=True)
         _stop_on_sigterm()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
-            server.server_close()
+            server.close()
     finally:
         app.close()
     print("microroutes: stopped", flush=True)
