@@ -117,11 +117,8 @@ def _dev(args: argparse.Namespace) -> int:
     def start() -> _Server:
         server = make_server(args.host, args.port, app, threaded=True)
         url = f"http://{args.host}:{server.server_port}"
-        return (
-            f"developing {app.site_dir} on {url} (reloads edits)",
-            server.serve_forever,
-            (server.server_close),
-        )
+        banner = f"developing {app.site_dir} on {url} (reloads edits)"
+        return _Server(banner, server.serve_forever, server.server_close)
 
     return _run_until_stopped(app, start)
 
