@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
 from .errors import (
@@ -24,6 +25,7 @@ from .errors import (
     NotFound,
     PayloadTooLarge,
     SiteError,
+    from_werkzeug,
 )
 from .loader import Endpoint, LazyModule, SitePackage, route_builder
 from .methods import MethodTable
@@ -223,6 +225,8 @@ class App:
             response = self._dispatch(environ, method, path, *found)
         except HTTPStatus as status:
             response = self._render(status, environ)
+        except WerkzeugHTTPException as error:
+            response = self._render(from_werkzeug(error), environ)
         except (Exception, SystemExit) as error:  # any handler failure becomes a 500
             response = self._failure(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus as _Status
 
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+
 from .response import check_header
 
 __all__ = [
@@ -186,6 +188,14 @@ class InternalServerError(_FixedStatusError):
     """500 Internal Server Error: the server failed (RFC 9110 §15.6.1)."""
 
     default_status = 500
+
+
+def from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:
+    """The :class:`HTTPError` for an error werkzeug raised (``query["missing"]``, ...)."""
+    code = error.code if error.code is not None and 400 <= error.code <= 599 else 500
+    if isinstance(error, KeyError) and error.args:
+        return HTTPError(code, f"missing parameter {error.args[0]!r}")
+    return HTTPError(code, error.description or status_phrase(code))
 
 
 class SiteError(Exception):

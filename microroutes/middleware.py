@@ -23,7 +23,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .errors import HTTPStatus, SiteError
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+
+from .errors import HTTPStatus, SiteError, from_werkzeug
 from .response import Response, to_response
 
 if TYPE_CHECKING:
@@ -95,6 +97,8 @@ def run_chain(
                 return call(index + 1)
             except HTTPStatus as status:
                 return render(status)
+            except WerkzeugHTTPException as error:
+                return render(from_werkzeug(error))
 
         return to_response(chain[index](req, res, call_next), res)
 

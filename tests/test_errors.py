@@ -347,3 +347,28 @@ def test_http_error_header_sanity(client) -> None:
     response = client.get("/bad-error-header?v=fine")
     assert response.status_code == 400
     assert response.headers["X-Echo"] == "fine"
+
+
+def test_a_missing_query_or_form_key_is_a_400_naming_it(make_site) -> None:
+    site = make_site(
+        {
+            "pages/search.py": (
+                "def GET(req, res):\n    return {'q': req.query['q']}\n\n"
+                "def POST(req, res):\n    return {'q': req.form['q']}\n"
+            ),
+            "pages/_middleware.py": (
+                "def middleware(req, res, call_next):\n"
+                "    response = call_next()\n"
+                "    response.set_header('X-Wrapped', 'yes')\n"
+                "    return response\n"
+            ),
+        }
+    )
+    client = client_for(site)
+    assert client.get("/search?q=x").json == {"q": "x"}
+    missing = client.get("/search")
+    assert missing.status_code == 400
+    assert missing.json["error"]["message"] == "missing parameter 'q'"
+    assert missing.headers["X-Wrapped"] == "yes"
+    form = client.post("/search", data={"other": "1"})
+    assert (form.status_code, form.json["error"]["message"]) == (400, "missing parameter 'q'")

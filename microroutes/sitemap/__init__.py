@@ -9,11 +9,11 @@ serves a sitemap from a route, and ``parse_sitemap`` reads one back.
 
 from ._errors import SitemapError, SitemapWarning
 from ._files import write_sitemaps
-from ._model import Image, IndexEntry, News, Url, Video
+from ._model import Image, IndexEntry, News, Url, UrlLike, Video
 from ._parser import parse_sitemap, parse_sitemap_index
 from ._render import normalise_url
 from ._response import sitemap_response
-from ._writer import MAX_BYTES, MAX_URLS, iter_sitemap, iter_sitemap_index
+from ._writer import MAX_BYTES, MAX_URLS, OnError, iter_sitemap, iter_sitemap_index
 
 __all__ = [
     "MAX_BYTES",
@@ -21,9 +21,11 @@ __all__ = [
     "Image",
     "IndexEntry",
     "News",
+    "OnError",
     "SitemapError",
     "SitemapWarning",
     "Url",
+    "UrlLike",
     "Video",
     "iter_sitemap",
     "iter_sitemap_index",

@@ -36,7 +36,8 @@ __all__ = ["INDEX_NAME", "write_sitemaps"]
 INDEX_NAME = "sitemap-index.xml"
 _PART_NAME = re.compile(r"sitemap-[0-9]+\.xml(?:\.gz)?")
 _URLSET_END = "</urlset>\n"
-#: Text is buffered up to this many bytes before it is encoded (and compressed).
+#: Text is buffered up to this many bytes before it is encoded (and compressed),
+#: so that gzip works on large pieces.
 _FLUSH_SIZE = 1024 * 1024
 
 
@@ -54,34 +55,13 @@ class _TempFile:
             self._out = GzipFile(  # type: ignore[assignment]
                 filename="", mode="wb", fileobj=self._raw, compresslevel=compresslevel, mtime=0
             )
-        self._buffer: list[str] = []
-        self._buffered = 0
-        #: Entries and uncompressed bytes written so far.
-        self.count = 0
-        self.size = 0
 
-    def write(self, text: str, size: int) -> None:
-        """Append ``text`` (``size`` bytes in UTF-8)."""
-        self._buffer.append(text)
-        self._buffered += size
-        self.size += size
-        if self._buffered >= _FLUSH_SIZE:
-            self._flush()
-
-    def write_bytes(self, data: bytes) -> None:
-        """Append already encoded ``data``."""
-        self._flush()
+    def write(self, data: bytes) -> None:
+        """Append ``data``."""
         self._out.write(data)
-        self.size += len(data)
-
-    def _flush(self) -> None:
-        self._out.write("".join(self._buffer).encode())
-        self._buffer = []
-        self._buffered = 0
 
     def close(self) -> None:
-        """Write what is buffered and make it durable (still under the temporary name)."""
-        self._flush()
+        """Finish the file and make it durable (still under the temporary name)."""
         if self._out is not self._raw:
             self._out.close()
         self._raw.flush()
@@ -101,29 +81,84 @@ class _TempFile:
         return self.final
 
 
-class _Newest:
-    """The latest of the ``lastmod`` values added (dates and datetimes mixed)."""
-
-    def __init__(self) -> None:
-        self.day: date | None = None
-        self.moment: datetime | None = None
-
-    def add(self, value: date) -> None:
-        if isinstance(value, datetime):
-            if self.moment is None or value > self.moment:
-                self.moment = value
-        elif self.day is None or value > self.day:
-            self.day = value
-
-    def value(self) -> date | None:
-        if self.day is None or self.moment is None:
-            return self.moment if self.day is None else self.day
-        midnight = datetime.combine(self.day, time(), timezone.utc)
-        return self.day if midnight >= self.moment else self.moment
+def _newest(day: date | None, moment: datetime | None) -> date | None:
+    """The later of the newest date and the newest (aware) datetime of a part."""
+    if day is None or moment is None:
+        return moment if day is None else day
+    return day if datetime.combine(day, time(), timezone.utc) >= moment else moment
 
 
-def _part_name(number: int, gzip: bool) -> str:
-    return f"sitemap-{number}.xml.gz" if gzip else f"sitemap-{number}.xml"
+class _Parts:
+    """Writes rendered entries into numbered part files, starting a new one at a limit."""
+
+    def __init__(
+        self, folder: Path, gzip: bool, compresslevel: int, start: str, limits: tuple[int, int]
+    ) -> None:
+        self._folder = folder
+        self._gzip = gzip
+        self._level = compresslevel if gzip else None
+        self._start = start
+        self._max_urls, self._max_bytes = limits
+        #: Every file opened (closed or not), and each closed part with its newest lastmod.
+        self.files: list[_TempFile] = []
+        self.done: list[tuple[_TempFile, date | None]] = []
+
+    def _open(self) -> _TempFile:
+        name = f"sitemap-{len(self.files) + 1}.xml" + (".gz" if self._gzip else "")
+        part = _TempFile(self._folder / name, self._level)
+        self.files.append(part)
+        return part
+
+    def _finish(self, part: _TempFile, buffer: list[str], newest: date | None) -> None:
+        buffer.append(_URLSET_END)
+        part.write("".join(buffer).encode())
+        part.close()
+        self.done.append((part, newest))
+
+    def write_all(
+        self, entries: Iterable[object], renderer: UrlRenderer, on_error: OnError
+    ) -> None:
+        """Render and write every entry (the hot loop keeps its state in locals)."""
+        render = renderer.render
+        start, max_urls = self._start, self._max_urls
+        start_size = utf8_length(start)
+        room = self._max_bytes - len(_URLSET_END)
+        part = self._open()
+        buffer, pending, used, count = [start], start_size, start_size, 0
+        day: date | None = None
+        moment: datetime | None = None
+        for number, entry in enumerate(entries):
+            try:
+                line = render(entry)
+            except SitemapError as exc:
+                reject(on_error, str(exc), number, entry)
+                continue
+            size = len(line) if line.isascii() else len(line.encode())
+            if count == max_urls or used + size > room:
+                if start_size + size > room:
+                    reason = f"the entry alone takes a file past max_bytes ({self._max_bytes:,})"
+                    reject(on_error, reason, number, entry)
+                    continue
+                self._finish(part, buffer, _newest(day, moment))
+                part = self._open()
+                buffer, pending, used, count = [start], start_size, start_size, 0
+                day = moment = None
+            buffer.append(line)
+            pending += size
+            used += size
+            count += 1
+            if pending >= _FLUSH_SIZE:
+                part.write("".join(buffer).encode())
+                buffer, pending = [], 0
+            lastmod = renderer.lastmod
+            if lastmod is None:
+                continue
+            if isinstance(lastmod, datetime):
+                if moment is None or lastmod > moment:
+                    moment = lastmod
+            elif day is None or lastmod > day:
+                day = lastmod
+        self._finish(part, buffer, _newest(day, moment))
 
 
 def write_sitemaps(
@@ -171,58 +206,20 @@ def write_sitemaps(
     folder.mkdir(parents=True, exist_ok=True)
 
     prefixes, entries = peek_prefixes(urls, chosen)
-    renderer = UrlRenderer(hostname, prefixes)
-    render = renderer.render
     start = document_start("urlset", prefixes, xsl)
-    start_size = utf8_length(start)
-    room = max_bytes - len(_URLSET_END)
-    level = compresslevel if gzip else None
-    parts: list[tuple[_TempFile, date | None]] = []
-    files: list[_TempFile] = []
-
-    def open_part() -> tuple[_TempFile, _Newest]:
-        part = _TempFile(folder / _part_name(len(files) + 1, gzip), level)
-        files.append(part)
-        part.write(start, start_size)
-        return part, _Newest()
-
-    def close_part(part: _TempFile, newest: _Newest) -> None:
-        part.write(_URLSET_END, len(_URLSET_END))
-        part.close()
-        parts.append((part, newest.value()))
-
+    parts = _Parts(folder, gzip, compresslevel, start, (max_urls, max_bytes))
     try:
-        part, newest = open_part()
-        for number, entry in enumerate(entries):
-            try:
-                line = render(entry)
-            except SitemapError as exc:
-                reject(on_error, str(exc), number, entry)
-                continue
-            size = utf8_length(line)
-            if part.count == max_urls or part.size + size > room:
-                if start_size + size > room:
-                    reason = f"the entry alone takes a file past max_bytes ({max_bytes:,})"
-                    reject(on_error, reason, number, entry)
-                    continue
-                if part.count:
-                    close_part(part, newest)
-                    part, newest = open_part()
-            part.write(line, size)
-            part.count += 1
-            if renderer.lastmod is not None:
-                newest.add(renderer.lastmod)
-        close_part(part, newest)
+        parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
         index = _TempFile(folder / INDEX_NAME, None)
-        files.append(index)
-        listing = [(f"{base}/{part.final.name}", lastmod) for part, lastmod in parts]
-        index.write_bytes(b"".join(iter_sitemap_index(listing, xsl=xsl)))
+        parts.files.append(index)
+        listing = [(f"{base}/{part.final.name}", newest) for part, newest in parts.done]
+        index.write(b"".join(iter_sitemap_index(listing, xsl=xsl)))
         index.close()
     except BaseException:
-        for file in files:
+        for file in parts.files:
             file.discard()
         raise
-    written = [part.commit() for part, _ in parts]
+    written = [part.commit() for part, _ in parts.done]
     written.append(index.commit())
     _remove_stale_parts(folder, {path.name for path in written})
     return written

@@ -144,6 +144,7 @@ class UrlRenderer:
     def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
         self.resolver = LocResolver(hostname)
         self._site = ""  # "https://example.com", once the site is known
+        self._room = 0  # the longest root-relative loc that fits after it
         self._plain_absolute: Callable[[str], object] = _never
         self._update_site()
         #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
@@ -160,6 +161,7 @@ class UrlRenderer:
         origin = self.resolver.origin
         if origin is not None and len(origin.prefix) + 1 >= MIN_LOC_LENGTH:
             self._site = origin.prefix
+            self._room = MAX_LOC_LENGTH - len(origin.prefix)
             self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}/{_PLAIN}").fullmatch
 
     def render(self, entry: object) -> str:
@@ -179,14 +181,10 @@ class UrlRenderer:
         else:
             loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
 
-        if loc.__class__ is not str:
-            loc = self._resolve(loc)  # raises
-        elif self._site and _PLAIN_RELATIVE(loc):
+        if loc.__class__ is str and self._site and _PLAIN_RELATIVE(loc) and len(loc) <= self._room:
             loc = f"{self._site}{loc}"
-        elif not self._plain_absolute(loc):
-            loc = escape(self._resolve(loc))
-        if len(loc) > MAX_LOC_LENGTH:
-            self._resolve(loc)  # raises, with the message of the general path
+        elif loc.__class__ is not str or not self._plain_absolute(loc) or len(loc) > MAX_LOC_LENGTH:
+            loc = escape(self._resolve(loc))  # the general path, which checks and encodes
 
         if lastmod is None:
             lastmod_xml = ""

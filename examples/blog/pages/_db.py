@@ -1,0 +1,158 @@
+"""The blog's SQLite database: where it lives, its schema, and one connection per use.
+
+The file is ``$BLOG_DB`` when that is set, else ``data/blog.sqlite3`` in the
+site folder. It is created and seeded with a few posts the first time a
+connection is asked for. The path is read on every :func:`connect`, so a
+test (or a second site in one process) can point it elsewhere at any time.
+
+Connections are never shared: each request opens its own and closes it when
+done. The database runs in WAL mode (readers do not block the writer) and
+every connection waits up to :data:`BUSY_TIMEOUT` seconds for a write lock
+instead of failing, so concurrent writers in a server's thread pool, or in
+several server processes on one machine, take turns.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Where the database lives when ``BLOG_DB`` is not set.
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "blog.sqlite3"
+#: Seconds a connection waits for another writer to finish.
+BUSY_TIMEOUT = 10.0
+#: Bumped when the schema changes; stored in SQLite's ``user_version``.
+SCHEMA_VERSION = 1
+
+_SCHEMA = (
+    """
+    CREATE TABLE posts (
+        id      INTEGER PRIMARY KEY,
+        slug    TEXT NOT NULL UNIQUE,
+        title   TEXT NOT NULL,
+        body    TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX posts_newest_first ON posts (created DESC, id DESC)",
+)
+
+#: The posts a new database starts with: (slug, title, body, created).
+SEED_POSTS = (
+    (
+        "hello-world",
+        "Hello, world",
+        "This blog is a folder of Python files. Each file under pages/ answers one URL.\n\n"
+        "Posts live in SQLite; the JSON API under /api/ reads and writes them.",
+        "2024-01-08T09:00:00+00:00",
+    ),
+    (
+        "a-file-is-an-endpoint",
+        "A file is an endpoint",
+        "pages/api/posts/index.py answers /api/posts, and pages/api/post/[uid].py answers "
+        "/api/post/<uid> for any uid.\n\nThe brackets make a segment dynamic; the handler "
+        "reads it from req.params.",
+        "2024-02-12T10:30:00+00:00",
+    ),
+    (
+        "query-and-params",
+        "Query strings and path parameters",
+        "req.params holds what the path matched. req.query holds the query string and "
+        "nothing else, so ?uid=... can never override a path parameter.",
+        "2024-03-18T14:00:00+00:00",
+    ),
+    (
+        "streaming-a-sitemap",
+        "Streaming a sitemap",
+        "/sitemap.xml is written while the database cursor is read, one entry at a time. "
+        "A million posts take no more memory than ten.",
+        "2024-04-22T08:15:00+00:00",
+    ),
+    (
+        "serving-it",
+        "Serving it",
+        "microroutes serve examples/blog runs the site under waitress with a pool of "
+        "threads. Each request opens its own database connection.",
+        "2024-05-27T17:45:00+00:00",
+    ),
+)
+
+_ready: set[str] = set()
+_ready_lock = threading.Lock()
+
+
+def database_path() -> str:
+    """The database file in use now: ``$BLOG_DB``, or :data:`DEFAULT_PATH`."""
+    return os.environ.get("BLOG_DB") or str(DEFAULT_PATH)
+
+
+def _open(path: str) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; writes use transaction() below.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _prepare(path: str) -> None:
+    """Create the file, its schema and the seed posts unless that was done already.
+
+    ``BEGIN IMMEDIATE`` takes the write lock before ``user_version`` is read, so
+    two processes starting at once cannot both seed the database.
+    """
+    if path in _ready and os.path.exists(path):
+        return
+    with _ready_lock:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = _open(path)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            with transaction(conn):
+                (version,) = conn.execute("PRAGMA user_version").fetchone()
+                if version < SCHEMA_VERSION:
+                    for statement in _SCHEMA:
+                        conn.execute(statement)
+                    conn.executemany(
+                        "INSERT INTO posts (slug, title, body, created, updated)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [(slug, title, body, when, when) for slug, title, body, when in SEED_POSTS],
+                    )
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        finally:
+            conn.close()
+        _ready.add(path)
+
+
+@contextmanager
+def connect() -> Iterator[sqlite3.Connection]:
+    """A new connection to the blog's database, closed when the block ends.
+
+    Rows come back as :class:`sqlite3.Row` (index them by column name).
+    """
+    path = database_path()
+    _prepare(path)
+    conn = _open(path)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block as one write transaction: committed on success, rolled back on error.
+
+    ``BEGIN IMMEDIATE`` asks for the write lock up front (waiting up to the
+    busy timeout), so a transaction never fails half-way for want of it.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,32 @@
+"""``/posts/<slug>``: one post as an HTML page.
+
+``sitemap()`` lists every post page for the site's sitemap, streaming them
+from the database.
+"""
+
+from html import escape
+
+from microroutes import NotFound
+
+from .._db import connect
+from .._html import date_of, page, paragraphs
+from .._posts import find_post, sitemap_entries
+
+
+def GET(req, res):
+    with connect() as conn:
+        post = find_post(conn, req.params["slug"])
+    if post is None:
+        raise NotFound("no such post")
+    content = (
+        f"<article>\n<h1>{escape(post['title'])}</h1>\n"
+        f'<p class="meta">Published <time>{date_of(post["created"])}</time>'
+        f" · updated <time>{date_of(post['updated'])}</time></p>\n"
+        f"{paragraphs(post['body'])}\n</article>"
+    )
+    return res.html(page(post["title"], content))
+
+
+def sitemap():
+    """One sitemap entry (loc, lastmod, changefreq, priority) per post, from a cursor."""
+    yield from sitemap_entries()

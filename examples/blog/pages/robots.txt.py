@@ -1,0 +1,19 @@
+"""``/robots.txt``: crawl everything but the JSON API, and where the sitemap is.
+
+A route rather than a file in ``public/`` because the ``Sitemap:`` line needs
+the site's absolute address, which depends on where the site is served.
+"""
+
+from ._site import base_url
+
+ROBOTS = """\
+User-agent: *
+Allow: /
+Disallow: /api/
+
+Sitemap: {base}/sitemap.xml
+"""
+
+
+def GET(req, res):
+    return ROBOTS.format(base=base_url(req))

@@ -1,0 +1,32 @@
+"""``/sitemaps/<n>.xml``: part ``n`` of a sitemap too big for one file.
+
+``/sitemap.xml`` lists these parts when the site has more than 50,000 URLs
+(or more than ``$BLOG_SITEMAP_SIZE``). Each part streams its slice of the
+posts from a database cursor.
+"""
+
+import re
+
+from microroutes import NotFound
+from microroutes.sitemap import sitemap_response
+
+from .._db import connect
+from .._posts import count_posts
+from .._site import base_url
+from .._sitemaps import entries, file_count, urls_per_file
+
+_PART = re.compile(r"([1-9][0-9]{0,5})\.xml")
+
+
+def GET(req, res):
+    found = _PART.fullmatch(req.params["part"])
+    if found is None:
+        raise NotFound("no such sitemap; parts are named 1.xml, 2.xml, ...")
+    number = int(found.group(1))
+    per_file = urls_per_file()
+    with connect() as conn:
+        files = file_count(count_posts(conn), per_file)
+    if number > files:
+        raise NotFound(f"no such sitemap; there are {files} parts")
+    start = (number - 1) * per_file
+    return sitemap_response(entries(start, start + per_file), hostname=base_url(req))

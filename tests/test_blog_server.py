@@ -1,0 +1,272 @@
+"""The example blog served for real: ``microroutes serve`` under waitress, driven over HTTP.
+
+One server process runs for the whole module on a free loopback port, with
+its own SQLite file. The fixture always stops it with SIGTERM (killing it if
+it hangs) and then checks that it exited 0 after printing ``stopped``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOG = ROOT / "examples" / "blog"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        assert self.headers["Content-Type"] == "application/json", self.headers
+        return json.loads(self.body)
+
+    def error(self, status: int) -> dict[str, Any]:
+        """The JSON error object; the answer must have ``status``."""
+        assert self.status == status, self.body
+        error: dict[str, Any] = self.json["error"]
+        assert error["status"] == status
+        assert error["message"]
+        return error
+
+
+@dataclass
+class Blog:
+    host: str
+    port: int
+    db: Path
+    output: list[str]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return Answer(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def send_json(self, method: str, path: str, value: object) -> Answer:
+        data = json.dumps(value).encode()
+        return self.request(method, path, data, {"Content-Type": "application/json"})
+
+    def slugs(self) -> list[str]:
+        """Every slug in the database, oldest post first, read with sqlite3 directly."""
+        conn = sqlite3.connect(self.db)
+        try:
+            return [slug for (slug,) in conn.execute("SELECT slug FROM posts ORDER BY id")]
+        finally:
+            conn.close()
+
+
+def _read_lines(stream: Any, lines: queue.Queue[str | None], output: list[str]) -> None:
+    for line in stream:
+        output.append(line)
+        lines.put(line)
+    lines.put(None)  # the process closed its output: it has exited
+
+
+def _wait_for_address(lines: queue.Queue[str | None], output: list[str]) -> tuple[str, int]:
+    """``(host, port)`` from the ``serving ... on http://HOST:PORT`` line, or fail clearly."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            pytest.fail(f"the server did not start in {START_TIMEOUT}s:\n{''.join(output)}")
+        if line is None:
+            pytest.fail(f"the server exited before serving:\n{''.join(output)}")
+        if line.startswith("microroutes: serving "):
+            address = line.partition(" on http://")[2].partition(" ")[0]
+            host, _, port = address.rpartition(":")
+            if not port.isdigit():
+                pytest.fail(f"no port in the server's first line: {line!r}")
+            return host, int(port)
+
+
+@pytest.fixture(scope="module")
+def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Blog]:
+    db = tmp_path_factory.mktemp("blog") / "blog.sqlite3"
+    env = {**os.environ, "BLOG_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    env.pop("BLOG_BASE_URL", None)
+    env.pop("BLOG_SITEMAP_SIZE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "microroutes", "serve", str(BLOG), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    output: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines, output))
+    reader.daemon = True
+    reader.start()
+    try:
+        host, port = _wait_for_address(lines, output)
+        yield Blog(host, port, db, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(5)
+        assert process.stdout is not None
+        process.stdout.close()
+    printed = "".join(output)
+    assert process.returncode == 0, f"the server exited {process.returncode}:\n{printed}"
+    assert "microroutes: stopped" in printed, printed
+
+
+def test_serves_on_loopback_and_seeds_its_database(blog: Blog) -> None:
+    assert blog.host == "127.0.0.1"
+    answer = blog.request("GET", "/api/posts?limit=100")
+    assert answer.status == 200
+    page = answer.json
+    assert page["total"] == len(blog.slugs()) > 0
+    assert {post["slug"] for post in page["posts"]} == set(blog.slugs())
+
+
+def test_create_read_update_delete(blog: Blog) -> None:
+    created = blog.send_json("POST", "/api/posts", {"title": "Over the wire", "body": "Hi."})
+    assert created.status == 201
+    assert created.headers["Location"] == "/api/post/over-the-wire"
+    assert created.json["title"] == "Over the wire"
+    assert "over-the-wire" in blog.slugs()
+
+    read = blog.request("GET", "/api/post/over-the-wire")
+    assert read.status == 200
+    assert read.json == created.json
+
+    put = blog.send_json("PUT", "/api/post/over-the-wire", {"title": "Replaced", "body": "New."})
+    assert put.status == 200
+    assert (put.json["title"], put.json["body"]) == ("Replaced", "New.")
+
+    patched = blog.send_json("PATCH", "/api/post/over-the-wire", {"slug": "renamed"})
+    assert patched.status == 200
+    assert patched.headers["Content-Location"] == "/api/post/renamed"
+    assert blog.request("GET", "/api/post/over-the-wire").status == 404
+    assert blog.request("GET", "/api/post/renamed").json["title"] == "Replaced"
+
+    deleted = blog.request("DELETE", "/api/post/renamed")
+    assert deleted.status == 204
+    assert deleted.body == b""
+    assert "renamed" not in blog.slugs()
+    assert blog.request("GET", "/api/post/renamed").error(404)["message"] == "no such post"
+
+
+def test_error_answers(blog: Blog) -> None:
+    assert blog.request("GET", "/api/post/not-there").error(404)["message"] == "no such post"
+    assert blog.request("GET", "/no/such/page").error(404)
+
+    not_allowed = blog.request("POST", "/api/post/hello-world")
+    not_allowed.error(405)
+    assert not_allowed.headers["Allow"] == "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+    assert blog.request("DELETE", "/api/posts").headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+    assert "limit" in blog.request("GET", "/api/posts?limit=zero").error(400)["message"]
+    invalid = blog.send_json("POST", "/api/posts", {"title": "", "slug": "Bad Slug"})
+    assert set(invalid.error(400)["detail"]) == {"title", "body", "slug"}
+    malformed = blog.request("POST", "/api/posts", b"{", {"Content-Type": "application/json"})
+    malformed.error(400)
+    form = blog.request(
+        "POST", "/api/posts", b"title=x", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    form.error(415)
+
+    assert blog.send_json("POST", "/api/posts", {"title": "Twice", "body": "1"}).status == 201
+    again = blog.send_json("POST", "/api/posts", {"title": "Twice", "body": "2"})
+    assert again.error(409)["detail"] == {"slug": "is taken by another post"}
+
+    too_big = blog.send_json("POST", "/api/posts", {"title": "Big", "body": "x" * 400_000})
+    too_big.error(413)
+
+
+def test_html_pages_and_the_stylesheet(blog: Blog) -> None:
+    home = blog.request("GET", "/", headers={"Accept": "text/html"})
+    assert home.status == 200
+    assert home.headers["Content-Type"] == "text/html; charset=utf-8"
+    html = home.body.decode()
+    assert 'href="/style.css"' in html
+    slug = blog.slugs()[0]
+    assert f'href="/posts/{slug}"' in html
+    post = blog.request("GET", f"/posts/{slug}")
+    assert post.status == 200
+    assert b"<article>" in post.body
+    css = blog.request("GET", "/style.css")
+    assert css.status == 200
+    assert css.headers["Content-Type"].startswith("text/css")
+    missing = blog.request("GET", "/posts/not-there", headers={"Accept": "text/html"})
+    assert missing.status == 404
+    assert missing.headers["Content-Type"].startswith("text/html")
+
+
+def test_sitemap_lists_every_post(blog: Blog) -> None:
+    blog.send_json("POST", "/api/posts", {"title": "Mapped", "body": "b"})
+    answer = blog.request("GET", "/sitemap.xml")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/xml; charset=utf-8"
+    root = ET.fromstring(answer.body)
+    locs = [loc.text for loc in root.findall("sm:url/sm:loc", SITEMAP_NS)]
+    base = f"http://{blog.host}:{blog.port}"
+    assert locs == [f"{base}/"] + [f"{base}/posts/{slug}" for slug in blog.slugs()]
+
+
+def test_robots_txt(blog: Blog) -> None:
+    answer = blog.request("GET", "/robots.txt")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"
+    sitemap_line = f"Sitemap: http://{blog.host}:{blog.port}/sitemap.xml"
+    assert sitemap_line in answer.body.decode().splitlines()
+
+
+def test_concurrent_writers_under_the_thread_pool(blog: Blog) -> None:
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def write(worker: int) -> None:
+        for number in range(4):
+            title = f"Thread {worker} note {number}"
+            status = blog.send_json("POST", "/api/posts", {"title": title, "body": "b"}).status
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [201] * 48
+    assert sum(slug.startswith("thread-") for slug in blog.slugs()) == 48
