@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Sequence
-from decimal import Decimal
 
 from ._errors import SitemapError
 from ._model import Image, News, Video
-from ._values import LocResolver, clean_text, normalise_lastmod, required_text
+from ._values import LocResolver, bounded_number, clean_text, normalise_lastmod, required_text
 
 __all__ = [
     "MAX_IMAGES",
@@ -22,7 +21,6 @@ __all__ = [
 MAX_IMAGES = 1000
 _MAX_TAGS = 32
 _MAX_DURATION = 28_800
-_MAX_RATING = 5.0
 _LANGUAGE = re.compile(r"[a-z]{2,3}|zh-cn|zh-tw")
 _HREFLANG = re.compile(r"x-default|[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -75,20 +73,6 @@ def _relationship(value: object, what: str) -> str:
     if text not in _RELATIONSHIPS:
         raise SitemapError(f"{what} must be 'allow' or 'deny', not {value!r}")
     return str(text)
-
-
-def _rating(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise SitemapError(f"video rating must be a number, not {value!r}")
-    try:
-        rating = float(value)
-    except ValueError:
-        raise SitemapError(f"video rating {value!r} is not a number") from None
-    if not 0.0 <= rating <= _MAX_RATING:
-        raise SitemapError(f"video rating {value!r} is outside 0.0-5.0")
-    return rating + 0.0
 
 
 def _codes(
@@ -144,7 +128,7 @@ def _normalise_video(video: Video, resolver: LocResolver) -> Video:
         expiration_date=None
         if video.expiration_date is None
         else normalise_lastmod(video.expiration_date, "expiration_date"),
-        rating=_rating(video.rating),
+        rating=None if video.rating is None else bounded_number(video.rating, "rating", 5.0),
         view_count=None
         if video.view_count is None
         else _integer(video.view_count, "view_count", 0),

@@ -125,36 +125,36 @@ def _from_mapping(cls: type[_T], what: str, value: Mapping[str, Any]) -> _T:
     return cls(**value)
 
 
+def _coerce_all(items: Iterable[object], cls: type[_T], what: str, *, locs: bool) -> tuple[_T, ...]:
+    """``items`` as a tuple of ``cls`` values, from values, mappings (and locs if ``locs``)."""
+    if isinstance(items, (str, Mapping, cls)):
+        raise SitemapError(f"{what}s must be given as a list, not as one {what}")
+    result = []
+    for item in items:
+        if isinstance(item, cls):
+            result.append(item)
+        elif locs and isinstance(item, str):
+            result.append(cls(item))  # type: ignore[call-arg]
+        elif isinstance(item, Mapping):
+            result.append(_from_mapping(cls, what, item))
+        else:
+            kinds = (
+                f"a {cls.__name__}, a loc or a mapping"
+                if locs
+                else f"a {cls.__name__} or a mapping"
+            )
+            raise SitemapError(f"{what} must be {kinds}, not {item!r}")
+    return tuple(result)
+
+
 def coerce_images(images: Iterable[ImageLike]) -> tuple[Image, ...]:
     """``images`` as a tuple of :class:`Image` (from images, locs or mappings)."""
-    if isinstance(images, (str, Mapping, Image)):
-        raise SitemapError("images must be a list of images, locs or mappings, not one image")
-    result = []
-    for image in images:
-        if image.__class__ is Image or isinstance(image, Image):
-            result.append(image)
-        elif isinstance(image, str):
-            result.append(Image(image))
-        elif isinstance(image, Mapping):
-            result.append(_from_mapping(Image, "image", image))
-        else:
-            raise SitemapError(f"an image must be an Image, a loc or a mapping, not {image!r}")
-    return tuple(result)
+    return _coerce_all(images, Image, "image", locs=True)
 
 
 def coerce_videos(videos: Iterable[Video | Mapping[str, Any]]) -> tuple[Video, ...]:
     """``videos`` as a tuple of :class:`Video` (from videos or mappings)."""
-    if isinstance(videos, (str, Mapping, Video)):
-        raise SitemapError("videos must be a list of videos or mappings, not one video")
-    result = []
-    for video in videos:
-        if isinstance(video, Video):
-            result.append(video)
-        elif isinstance(video, Mapping):
-            result.append(_from_mapping(Video, "video", video))
-        else:
-            raise SitemapError(f"a video must be a Video or a mapping, not {video!r}")
-    return tuple(result)
+    return _coerce_all(videos, Video, "video", locs=False)
 
 
 def coerce_news(news: News | Mapping[str, Any] | None) -> News | None:

@@ -125,7 +125,7 @@ def _element(prefix: str, name: str, value: str | None) -> str:
     return "" if value is None else f"<{prefix}:{name}>{escape(value)}</{prefix}:{name}>"
 
 
-def _yes_no(prefix: str, name: str, value: bool | None) -> str:
+def _flag_element(prefix: str, name: str, value: bool | None) -> str:
     return "" if value is None else _element(prefix, name, "yes" if value else "no")
 
 
@@ -294,12 +294,12 @@ class UrlRenderer:
                 element("view_count", None if video.view_count is None else str(video.view_count)),
                 element("publication_date", _when(video.publication_date)),
                 "".join(element("tag", tag) for tag in video.tags),
-                _yes_no("video", "family_friendly", video.family_friendly),
+                _flag_element("video", "family_friendly", video.family_friendly),
                 listing("restriction", video.restriction, video.restriction_relationship),
-                _yes_no("video", "requires_subscription", video.requires_subscription),
+                _flag_element("video", "requires_subscription", video.requires_subscription),
                 uploader,
                 listing("platform", video.platform, video.platform_relationship),
-                _yes_no("video", "live", video.live),
+                _flag_element("video", "live", video.live),
                 "</video:video>",
             )
         )

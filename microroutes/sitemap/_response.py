@@ -21,6 +21,8 @@ def sitemap_response(
     on_error: OnError = "raise",
     namespaces: Iterable[str] = (),
     headers: Iterable[tuple[str, str]] | None = None,
+    max_urls: int | None = None,
+    max_bytes: int | None = None,
 ) -> Response:
     """A 200 :class:`~microroutes.response.Response` streaming :func:`iter_sitemap`'s chunks.
 
@@ -30,7 +32,15 @@ def sitemap_response(
     as headers have been sent by then. Arguments are those of
     :func:`iter_sitemap`; ``headers`` adds response headers (``Cache-Control``...).
     """
-    chunks = iter_sitemap(urls, hostname, xsl=xsl, on_error=on_error, namespaces=namespaces)
+    chunks = iter_sitemap(
+        urls,
+        hostname,
+        xsl=xsl,
+        on_error=on_error,
+        namespaces=namespaces,
+        max_urls=max_urls,
+        max_bytes=max_bytes,
+    )
     first = next(chunks)
     return Response(_resumed(first, chunks), headers=headers, content_type=CONTENT_TYPE)
 

@@ -20,6 +20,7 @@ __all__ = [
     "MIN_LOC_LENGTH",
     "LocResolver",
     "Origin",
+    "bounded_number",
     "clean_text",
     "encode_reference",
     "format_decimal",
@@ -271,17 +272,22 @@ def normalise_changefreq(value: object) -> str:
     raise SitemapError(f"changefreq {value!r} is not one of {', '.join(CHANGEFREQS)}")
 
 
-def normalise_priority(value: object) -> float:
-    """A float from 0.0 to 1.0 (ints, Decimals and numeric strings are accepted)."""
+def bounded_number(value: object, what: str, high: float) -> float:
+    """A float from 0.0 to ``high`` (ints, Decimals and numeric strings are accepted)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise SitemapError(f"priority must be a number, not {value!r}")
+        raise SitemapError(f"{what} must be a number, not {value!r}")
     try:
         number = float(value)
     except ValueError:
-        raise SitemapError(f"priority {value!r} is not a number") from None
-    if not 0.0 <= number <= 1.0:
-        raise SitemapError(f"priority {value!r} is outside 0.0-1.0")
+        raise SitemapError(f"{what} {value!r} is not a number") from None
+    if not 0.0 <= number <= high:
+        raise SitemapError(f"{what} {value!r} is outside 0.0-{high}")
     return number + 0.0  # turns -0.0 into 0.0
+
+
+def normalise_priority(value: object) -> float:
+    """A float from 0.0 to 1.0 (ints, Decimals and numeric strings are accepted)."""
+    return bounded_number(value, "priority", 1.0)
 
 
 def format_decimal(value: float) -> str:

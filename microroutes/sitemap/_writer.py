@@ -152,8 +152,8 @@ def iter_sitemap(
     xsl: str | None = None,
     on_error: OnError = "raise",
     namespaces: Iterable[str] = (),
-    max_urls: int | None = MAX_URLS,
-    max_bytes: int | None = MAX_BYTES,
+    max_urls: int | None = None,
+    max_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """Stream a ``<urlset>`` for ``urls`` as UTF-8 chunks of about 32 KiB.
 
@@ -170,10 +170,12 @@ def iter_sitemap(
     ``xsl`` adds an ``<?xml-stylesheet?>`` instruction. An invalid entry
     raises :class:`SitemapError` naming it (``on_error="raise"``), or is left
     out with a :class:`SitemapWarning` (``"warn"``) or silently (``"skip"``).
-    Past ``max_urls`` (the protocol's 50,000) or ``max_bytes`` (52,428,800)
-    the same policy applies, and with ``"warn"`` or ``"skip"`` the input is
-    not read further; ``None`` lifts a limit, for readers other than search
-    engines (:func:`write_sitemaps` splits a sitemap into files instead).
+    The stream is one urlset of every entry given, so a million URLs stream
+    in bounded memory. To hold it to the protocol's limits, pass
+    ``max_urls=MAX_URLS`` (50,000) and ``max_bytes=MAX_BYTES`` (52,428,800):
+    the entry that would cross one gets the same ``on_error`` policy, and with
+    ``"warn"`` or ``"skip"`` the input is not read further.
+    :func:`write_sitemaps` splits a sitemap into files within both limits.
     """
     check_on_error(on_error)
     for name, limit in (("max_urls", max_urls), ("max_bytes", max_bytes)):
