@@ -1,4 +1,4 @@
-"""The ``microroutes`` command: serve a site, develop it, list its routes."""
+"""The ``microroutes`` command: serve a site, develop it, list its routes, write its sitemap."""
 
 from __future__ import annotations
 
@@ -54,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_site(dev)
     _add_address(dev)
     dev.set_defaults(run=_dev)
+
+    sitemap = commands.add_parser("sitemap", help="write the site's sitemap files and index")
+    _add_site(sitemap)
+    sitemap.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    sitemap.add_argument(
+        "--hostname", required=True, help="the site's address, e.g. https://example.com"
+    )
+    sitemap.add_argument(
+        "--base-url", help="where the files will be served from (default: --hostname)"
+    )
+    sitemap.add_argument("--gzip", action="store_true", help="write .xml.gz files")
+    sitemap.set_defaults(run=_sitemap)
 
     routes = commands.add_parser("routes", help="print the route table")
     _add_site(routes)
@@ -139,6 +151,29 @@ def _run_until_stopped(app: App, start: Callable[[], _Server]) -> int:
     finally:
         app.close()
     print("microroutes: stopped", flush=True)
+    return 0
+
+
+def _sitemap(args: argparse.Namespace) -> int:
+    from .sitemap import SitemapError, site_urls, write_sitemaps
+
+    app = App(args.site_dir)
+    app.startup()
+    try:
+        paths = write_sitemaps(
+            site_urls(app),
+            args.out,
+            hostname=args.hostname,
+            base_url=args.base_url or args.hostname,
+            gzip=args.gzip,
+        )
+    except (SitemapError, ValueError) as error:
+        print(f"microroutes: sitemap: {error}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    for path in paths:
+        print(path)
     return 0
 
 

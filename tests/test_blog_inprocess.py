@@ -20,7 +20,7 @@ from lxml import etree
 from werkzeug.test import EnvironBuilder
 
 from microroutes import App
-from microroutes.sitemap import parse_sitemap
+from microroutes.sitemap import parse_sitemap, site_urls
 from microroutes.testing import Client, TestResponse
 
 BLOG = Path(__file__).resolve().parent.parent / "examples" / "blog"
@@ -591,18 +591,17 @@ def test_big_sitemaps_become_an_index_of_parts(
         error_of(client.get(f"/sitemaps/{bad}"), 404)
 
 
-def test_posts_module_sitemap_streams_an_entry_per_post(app: App, client: Client, db: Path) -> None:
+def test_site_urls_lists_the_home_page_then_a_streamed_entry_per_post(
+    app: App, client: Client, db: Path
+) -> None:
     create(client, title="Listed", body="b")
-    module = next(
-        endpoint.module.get().module
-        for route, endpoint in app.router
-        if route.file == "posts/[slug].py"
-    )
-    entries = module.sitemap()
+    entries = site_urls(app)
     assert isinstance(entries, Iterator)
-    first = next(entries)
-    assert set(first) == {"loc", "lastmod", "changefreq", "priority"}
-    listed = [first, *entries]
+    home = next(entries)
+    assert home == {"loc": "/", "changefreq": "daily", "priority": 1.0}
+    first_post = next(entries)
+    assert set(first_post) == {"loc", "lastmod", "changefreq", "priority"}
+    listed = [first_post, *entries]
     expected = rows(db, "SELECT slug, updated FROM posts ORDER BY id")
     assert [(e["loc"], e["lastmod"]) for e in listed] == [
         (f"/posts/{slug}", updated) for slug, updated in expected

@@ -4,7 +4,8 @@
 values, loc strings or mappings into UTF-8 chunks of a ``<urlset>``,
 reading the input lazily, so a million URLs stream in bounded memory.
 ``write_sitemaps`` writes numbered files and their index, ``sitemap_response``
-serves a sitemap from a route, and ``parse_sitemap`` reads one back.
+serves a sitemap from a route, ``site_urls(app)`` lists a site's pages from
+its route table, and ``parse_sitemap`` reads one back.
 """
 
 from ._errors import SitemapError, SitemapWarning
@@ -13,6 +14,7 @@ from ._model import Image, IndexEntry, News, Url, UrlLike, Video
 from ._parser import parse_sitemap, parse_sitemap_index
 from ._render import normalise_url
 from ._response import sitemap_response
+from ._site import page_urls, site_urls
 from ._writer import MAX_BYTES, MAX_URLS, OnError, iter_sitemap, iter_sitemap_index
 
 __all__ = [
@@ -30,8 +32,10 @@ __all__ = [
     "iter_sitemap",
     "iter_sitemap_index",
     "normalise_url",
+    "page_urls",
     "parse_sitemap",
     "parse_sitemap_index",
+    "site_urls",
     "sitemap_response",
     "write_sitemaps",
 ]

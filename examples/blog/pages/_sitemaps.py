@@ -1,5 +1,7 @@
-"""What the sitemap lists: the static pages, then every post, split into files if needed.
+"""The sitemap's parts: the site's own entries, split into files when there are many.
 
+The entries come from the route table (``microroutes.sitemap.site_urls``):
+the static pages, then what ``posts/[slug].py``'s ``sitemap(app)`` yields.
 One sitemap file holds at most 50,000 URLs (the protocol's limit). A bigger
 site gets a sitemap index at ``/sitemap.xml`` pointing at ``/sitemaps/1.xml``,
 ``/sitemaps/2.xml``, ...; ``BLOG_SITEMAP_SIZE`` sets a smaller size per file.
@@ -8,17 +10,14 @@ site gets a sitemap index at ``/sitemap.xml`` pointing at ``/sitemaps/1.xml``,
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from itertools import islice
 
-from microroutes.sitemap import MAX_URLS
+from microroutes import App
+from microroutes.sitemap import MAX_URLS, UrlLike, page_urls, site_urls
 
-from ._posts import sitemap_entries
-
-#: Pages that are always there, listed before the posts.
-STATIC_PAGES: tuple[Mapping[str, Any], ...] = (
-    {"loc": "/", "changefreq": "daily", "priority": 1.0},
-)
+from ._db import connect
+from ._posts import count_posts
 
 
 def urls_per_file() -> int:
@@ -32,16 +31,13 @@ def urls_per_file() -> int:
     return size
 
 
-def file_count(post_count: int, per_file: int) -> int:
-    """How many sitemap files the static pages and ``post_count`` posts need."""
-    total = len(STATIC_PAGES) + post_count
+def file_count(app: App, per_file: int) -> int:
+    """How many sitemap files the site's pages and posts need."""
+    with connect() as conn:
+        total = sum(1 for _ in page_urls(app)) + count_posts(conn)
     return max(1, -(-total // per_file))
 
 
-def entries(start: int = 0, stop: int | None = None) -> Iterator[Mapping[str, Any]]:
-    """The entries from position ``start`` up to ``stop`` of: static pages, then posts."""
-    static = len(STATIC_PAGES)
-    yield from STATIC_PAGES[start:stop]
-    limit = -1 if stop is None else stop - max(start, static)
-    if limit != 0 and (stop is None or stop > static):
-        yield from sitemap_entries(offset=max(0, start - static), limit=limit)
+def entries(app: App, start: int = 0, stop: int | None = None) -> Iterator[UrlLike]:
+    """The site's entries from position ``start`` up to ``stop``, read lazily."""
+    return islice(site_urls(app), start, stop)

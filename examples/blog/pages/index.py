@@ -8,6 +8,8 @@ from ._posts import count_posts, list_posts, page_path
 
 PER_PAGE = 20
 MAX_PAGE = 1_000_000
+#: This page's sitemap entry (the route table lists it; these are its fields).
+SITEMAP = {"changefreq": "daily", "priority": 1.0}
 
 
 def GET(req, res):

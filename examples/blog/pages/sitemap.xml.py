@@ -1,4 +1,4 @@
-"""``/sitemap.xml``: the home page and every post, streamed from the database.
+"""``/sitemap.xml``: every page of the site, from the route table, streamed.
 
 The document is written while the posts are read from a cursor, so memory
 stays flat however many posts there are. Past 50,000 URLs (the protocol's
@@ -11,8 +11,6 @@ URLs are absolute: ``$BLOG_BASE_URL`` when set, else taken from the request.
 from microroutes import Response
 from microroutes.sitemap import iter_sitemap_index, sitemap_response
 
-from ._db import connect
-from ._posts import count_posts
 from ._site import base_url
 from ._sitemaps import entries, file_count, urls_per_file
 
@@ -20,9 +18,8 @@ from ._sitemaps import entries, file_count, urls_per_file
 def GET(req, res):
     base = base_url(req)
     per_file = urls_per_file()
-    with connect() as conn:
-        files = file_count(count_posts(conn), per_file)
+    files = file_count(req.app, per_file)
     if files == 1:
-        return sitemap_response(entries(), hostname=base)
+        return sitemap_response(entries(req.app), hostname=base)
     parts = (f"{base}/sitemaps/{number}.xml" for number in range(1, files + 1))
     return Response(iter_sitemap_index(parts), content_type="application/xml; charset=utf-8")

@@ -27,6 +27,10 @@ def GET(req, res):
     return res.html(page(post["title"], content))
 
 
-def sitemap():
-    """One sitemap entry (loc, lastmod, changefreq, priority) per post, from a cursor."""
+def sitemap(app):
+    """One sitemap entry (loc, lastmod, changefreq, priority) per post, from a cursor.
+
+    ``microroutes.sitemap.site_urls(app)`` (and so ``/sitemap.xml`` and
+    ``microroutes sitemap``) lists these after the static pages.
+    """
     yield from sitemap_entries()

@@ -10,8 +10,6 @@ import re
 from microroutes import NotFound
 from microroutes.sitemap import sitemap_response
 
-from .._db import connect
-from .._posts import count_posts
 from .._site import base_url
 from .._sitemaps import entries, file_count, urls_per_file
 
@@ -24,9 +22,8 @@ def GET(req, res):
         raise NotFound("no such sitemap; parts are named 1.xml, 2.xml, ...")
     number = int(found.group(1))
     per_file = urls_per_file()
-    with connect() as conn:
-        files = file_count(count_posts(conn), per_file)
+    files = file_count(req.app, per_file)
     if number > files:
         raise NotFound(f"no such sitemap; there are {files} parts")
     start = (number - 1) * per_file
-    return sitemap_response(entries(start, start + per_file), hostname=base_url(req))
+    return sitemap_response(entries(req.app, start, start + per_file), hostname=base_url(req))
