@@ -97,9 +97,7 @@ def write_files(count: int, gzip: bool) -> int:
 CASES: dict[str, Callable[[int], int]] = {
     "generate": generate_only,
     "hand loop": lambda count: drain(hand_loop(make_urls(count))),
-    "iter_sitemap": lambda count: drain(
-        iter_sitemap(make_urls(count), HOST)
-    ),
+    "iter_sitemap": lambda count: drain(iter_sitemap(make_urls(count), HOST)),
     "write_sitemaps": lambda count: write_files(count, gzip=False),
     "write_sitemaps gzip": lambda count: write_files(count, gzip=True),
 }
