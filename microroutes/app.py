@@ -48,6 +48,7 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
+_SAFE_QUERY_CHARS = _SAFE_PATH_CHARS + "?%"
 
 
 class App:
@@ -339,7 +340,8 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
         location = "/" + location.lstrip("/")
     query = environ.get("QUERY_STRING")
     if query:
-        location += "?" + query
+        # Re-quoted so a control byte a client sent raw cannot break the Location header.
+        location += "?" + quote(query.encode("latin-1", "replace"), safe=_SAFE_QUERY_CHARS)
     return Response().redirect(location, 308)
 
 
