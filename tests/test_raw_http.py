@@ -344,19 +344,16 @@ def test_a_non_utf8_cookie_reaches_the_handler_as_text(port: int) -> None:
 def test_malformed_content_length_is_a_400_without_waiting_for_a_body(
     port: int, value: bytes
 ) -> None:
-    started = time.monotonic()
+    # request() fails the test if the server waits for a body instead of answering.
     response = request(port, b"POST /api/upload HTTP/1.1", b"Content-Length: " + value + b"\r\n")
     assert response.status == 400
-    assert time.monotonic() - started < 2
 
 
 def test_a_20_digit_content_length_is_a_413_without_waiting_for_a_body(port: int) -> None:
-    started = time.monotonic()
     response = request(
         port, b"POST /api/upload HTTP/1.1", b"Content-Length: " + b"9" * 20 + b"\r\n"
     )
     assert response.status == 413
-    assert time.monotonic() - started < 2
 
 
 def test_a_body_just_over_the_limit_is_a_json_413(port: int) -> None:
