@@ -51,8 +51,10 @@ def _pump(process: subprocess.Popen[str], lines: list[str]) -> None:
 
 
 @contextmanager
-def running(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Server]:
+def running(*args: str, env: Mapping[str, str | None] | None = None) -> Iterator[Server]:
     """Run ``python -m microroutes ARGS --port 0`` until the block ends, then SIGTERM it.
+
+    ``env`` adds variables to the environment (``None`` removes one).
 
     The server is always stopped, even when the block fails; on leaving, the
     process must exit 0 within :data:`STOP_TIMEOUT` and have printed ``stopped``.
@@ -63,7 +65,7 @@ def running(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Server
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
+        env=_environment(env),
     )
     lines: list[str] = []
     reader = threading.Thread(target=_pump, args=(process, lines), daemon=True)
@@ -86,6 +88,11 @@ def running(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Server
     output = "".join(lines)
     assert process.returncode == 0, f"server exited {process.returncode}:\n{output}"
     assert "microroutes: stopped" in output, output
+
+
+def _environment(changes: Mapping[str, str | None] | None) -> dict[str, str]:
+    merged: dict[str, str | None] = {**os.environ, **(changes or {}), "PYTHONUNBUFFERED": "1"}
+    return {name: value for name, value in merged.items() if value is not None}
 
 
 def _wait_for_url(process: subprocess.Popen[str], lines: list[str]) -> str:

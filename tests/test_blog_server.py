@@ -1,22 +1,17 @@
 """The example blog served for real: ``microroutes serve`` under waitress, driven over HTTP.
 
 One server process runs for the whole module on a free loopback port, with
-its own SQLite file. The fixture always stops it with SIGTERM (killing it if
-it hangs) and then checks that it exited 0 after printing ``stopped``.
+its own SQLite file. ``servers.running`` always stops it with SIGTERM
+(killing it if it hangs) and then checks that it exited 0 after printing
+``stopped``.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
-import queue
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import running
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOG = ROOT / "examples" / "blog"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
@@ -87,67 +81,14 @@ class Blog:
             conn.close()
 
 
-def _read_lines(stream: Any, lines: queue.Queue[str | None], output: list[str]) -> None:
-    for line in stream:
-        output.append(line)
-        lines.put(line)
-    lines.put(None)  # the process closed its output: it has exited
-
-
-def _wait_for_address(lines: queue.Queue[str | None], output: list[str]) -> tuple[str, int]:
-    """``(host, port)`` from the ``serving ... on http://HOST:PORT`` line, or fail clearly."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            pytest.fail(f"the server did not start in {START_TIMEOUT}s:\n{''.join(output)}")
-        if line is None:
-            pytest.fail(f"the server exited before serving:\n{''.join(output)}")
-        if line.startswith("microroutes: serving "):
-            address = line.partition(" on http://")[2].partition(" ")[0]
-            host, _, port = address.rpartition(":")
-            if not port.isdigit():
-                pytest.fail(f"no port in the server's first line: {line!r}")
-            return host, int(port)
-
-
 @pytest.fixture(scope="module")
 def blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Blog]:
     db = tmp_path_factory.mktemp("blog") / "blog.sqlite3"
-    env = {**os.environ, "BLOG_DB": str(db), "PYTHONUNBUFFERED": "1"}
-    env.pop("BLOG_BASE_URL", None)
-    env.pop("BLOG_SITEMAP_SIZE", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "microroutes", "serve", str(BLOG), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines, output))
-    reader.daemon = True
-    reader.start()
-    try:
-        host, port = _wait_for_address(lines, output)
-        yield Blog(host, port, db, output)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        reader.join(5)
-        assert process.stdout is not None
-        process.stdout.close()
-    printed = "".join(output)
-    assert process.returncode == 0, f"the server exited {process.returncode}:\n{printed}"
-    assert "microroutes: stopped" in printed, printed
+    env = {"BLOG_DB": str(db), "BLOG_BASE_URL": None, "BLOG_SITEMAP_SIZE": None}
+    with running("serve", str(BLOG), env=env) as server:
+        address = server.url.removeprefix("http://")
+        host, _, port = address.rpartition(":")
+        yield Blog(host, int(port), db, server.output)
 
 
 def test_serves_on_loopback_and_seeds_its_database(blog: Blog) -> None:
