@@ -9,11 +9,10 @@ body (``204``, ``304``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from http import HTTPStatus as _Status
 
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from .response import check_header
+from .response import check_header, status_phrase
 
 __all__ = [
     "BadRequest",
@@ -35,14 +34,6 @@ __all__ = [
 ]
 
 HeaderItems = Mapping[str, str] | Iterable[tuple[str, str]]
-
-
-def status_phrase(status: int) -> str:
-    """The standard reason phrase for ``status``, or ``"Unknown"``."""
-    try:
-        return _Status(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 def _header_list(headers: HeaderItems | None) -> list[tuple[str, str]]:

@@ -27,7 +27,15 @@ __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
-_STATUS_LINES = {s.value: f"{s.value} {s.phrase}" for s in _Status}
+#: Reason phrases as RFC 9110 names them, whatever the Python version's table says.
+_PHRASES = {
+    **{status.value: status.phrase for status in _Status},
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+_STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in _PHRASES.items()}
 #: Statuses whose responses never carry a body (RFC 9110 §6.4.1).
 _NO_BODY_STATUSES = frozenset({204, 304})
 _TEXT = "text/plain; charset=utf-8"
@@ -76,6 +84,11 @@ def dump_json(value: object) -> bytes:
         # A lone surrogate (from "\ud800" in a client's JSON) has no UTF-8 form:
         # write every non-ASCII character as a \u escape instead.
         return _json.dumps(value, separators=(",", ":"), default=_json_default).encode()
+
+
+def status_phrase(status: int) -> str:
+    """The standard reason phrase for ``status``, or ``"Unknown"``."""
+    return _PHRASES.get(status, "Unknown")
 
 
 def status_line(status: int) -> str:
