@@ -194,11 +194,17 @@ class SiteError(Exception):
 
 
 class RouteError(SiteError):
-    """A route file's name or place breaks the routing rules (malformed brackets, ...)."""
+    """The base of routing errors found when ``pages/`` is scanned."""
 
 
 class RouteConflictError(RouteError):
-    """Two or more route files claim the same URLs; the message names each file."""
+    """Route files break the routing rules; the message names each file involved.
+
+    Two files claiming the same URLs, slug names that differ at one level, a
+    route beside an optional catch-all of the same specificity, a required
+    and an optional catch-all at one level, a slug name used twice in one
+    path, a catch-all that is not last, malformed brackets.
+    """
 
     def __init__(self, message: str, files: Iterable[str]) -> None:
         super().__init__(message)

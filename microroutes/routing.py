@@ -26,7 +26,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from .errors import RouteConflictError, RouteError
+from .errors import RouteConflictError
 
 __all__ = ["Route", "Router", "Segment", "SegmentKind", "parse_segment", "scan_pages"]
 
@@ -74,8 +74,8 @@ _SEGMENT_PATTERNS = (
 def parse_segment(name: str, file: str) -> Segment:
     """Parse one file or folder name (without ``.py``) into a :class:`Segment`.
 
-    Raises :class:`RouteError` naming ``file`` for malformed brackets such as
-    ``[..id]``, ``[[id]]`` or ``[...id]]``.
+    Raises :class:`RouteConflictError` naming ``file`` for malformed brackets
+    such as ``[..id]``, ``[[id]]`` or ``[...id]]``.
     """
     if "[" not in name and "]" not in name:
         return Segment(SegmentKind.STATIC, name)
@@ -83,9 +83,10 @@ def parse_segment(name: str, file: str) -> Segment:
         found = pattern.fullmatch(name)
         if found:
             return Segment(kind, found.group(1))
-    raise RouteError(
+    raise RouteConflictError(
         f"{file}: malformed segment {name!r}; use [name], [...name] or [[...name]] "
-        "with a name of letters, digits, '_' or '-'"
+        "with a name of letters, digits, '_' or '-'",
+        [file],
     )
 
 
@@ -132,8 +133,8 @@ def _is_group(name: str) -> bool:
 def scan_pages(pages_dir: Path) -> list[Route]:
     """Every route file under ``pages_dir``, in a stable order.
 
-    Raises :class:`RouteError` for a malformed name, a catch-all that is not
-    last, or a parameter name used twice in one path.
+    Raises :class:`RouteConflictError` naming the file for a malformed name, a
+    catch-all that is not last, or a parameter name used twice in one path.
     """
     routes: list[Route] = []
     _scan_folder(pages_dir, pages_dir, (), routes)
@@ -155,7 +156,9 @@ def _scan_folder(
         elif name.endswith(".py"):
             stem = name[: -len(".py")]
             if _is_group(stem):
-                raise RouteError(f"{rel}: (group) names are for folders, not route files")
+                raise RouteConflictError(
+                    f"{rel}: (group) names are for folders, not route files", [rel]
+                )
             segments = prefix if stem == "index" else (*prefix, parse_segment(stem, rel))
             _check_segments(segments, rel)
             routes.append(Route(segments, rel, folder / name))
@@ -166,14 +169,18 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
     for position, segment in enumerate(segments):
         if segment.kind is SegmentKind.STATIC:
             if not segment.value:
-                raise RouteError(f"{file}: empty path segment")
+                raise RouteConflictError(f"{file}: empty path segment", [file])
             continue
         if segment.value in seen:
-            raise RouteError(f"{file}: the parameter name {segment.value!r} is used twice")
+            raise RouteConflictError(
+                f"{file}: the parameter name {segment.value!r} is used twice", [file]
+            )
         seen.add(segment.value)
         is_catch_all = segment.kind in (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
         if is_catch_all and position != len(segments) - 1:
-            raise RouteError(f"{file}: the catch-all {segment} must be the last segment")
+            raise RouteConflictError(
+                f"{file}: the catch-all {segment} must be the last segment", [file]
+            )
 
 
 @dataclass(slots=True)

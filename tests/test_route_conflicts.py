@@ -68,18 +68,20 @@ def test_conflict_error_is_a_route_and_site_error() -> None:
 )
 def test_repeated_slug_in_one_path(make_site, file: str, fragment: str) -> None:
     site = make_site({f"pages/{file}": ROUTE})
-    with pytest.raises(RouteError, match="used twice") as caught:
+    with pytest.raises(RouteConflictError, match="used twice") as caught:
         App(site)
     assert file in str(caught.value)
+    assert caught.value.files == (file,)
     assert repr(fragment) in str(caught.value)
 
 
 @pytest.mark.parametrize("file", ["[...a]/b.py", "[[...a]]/b.py", "x/[...a]/[b].py"])
 def test_catch_all_must_be_last(make_site, file: str) -> None:
     site = make_site({f"pages/{file}": ROUTE})
-    with pytest.raises(RouteError, match="last") as caught:
+    with pytest.raises(RouteConflictError, match="last") as caught:
         App(site)
     assert file in str(caught.value)
+    assert caught.value.files == (file,)
 
 
 @pytest.mark.parametrize(
@@ -100,21 +102,22 @@ def test_catch_all_must_be_last(make_site, file: str) -> None:
 )
 def test_malformed_brackets(make_site, file: str) -> None:
     site = make_site({f"pages/{file}": ROUTE})
-    with pytest.raises(RouteError, match="malformed") as caught:
+    with pytest.raises(RouteConflictError, match="malformed") as caught:
         App(site)
     assert file.split("/")[0] in str(caught.value)
+    assert caught.value.files[0] in file
 
 
 def test_malformed_name_reports_the_file(make_site) -> None:
     site = make_site({"pages/api/[..id].py": ROUTE})
-    with pytest.raises(RouteError) as caught:
+    with pytest.raises(RouteConflictError) as caught:
         App(site)
     assert "api/[..id].py" in str(caught.value)
 
 
 def test_group_name_on_a_file_is_an_error(make_site) -> None:
     site = make_site({"pages/(g).py": ROUTE})
-    with pytest.raises(RouteError) as caught:
+    with pytest.raises(RouteConflictError) as caught:
         App(site)
     assert "(g).py" in str(caught.value)
 

@@ -1,6 +1,6 @@
 """``/posts/<slug>``: one post as an HTML page.
 
-``sitemap()`` lists every post page for the site's sitemap, streaming them
+``sitemap(app)`` lists every post page for the site's sitemap, streaming them
 from the database.
 """
 
