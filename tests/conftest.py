@@ -29,6 +29,11 @@ Helpers (import them with ``from conftest import ...``)
 ``ECHO_ROUTE``
     Route source answering every method with the file that answered
     (relative to ``pages/``) and ``req.params``.
+
+Default fixtures a module can lean on: ``app`` (one :class:`~microroutes.App`
+per module, over the module's own ``site`` fixture) and ``client`` (a
+validating client for ``app``). A module defining its own ``app`` or
+``client`` overrides them.
 """
 
 from __future__ import annotations
@@ -89,6 +94,18 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
         return write_files(site, files or {})
 
     return make
+
+
+@pytest.fixture(scope="module")
+def app(site: Path) -> App:
+    """One app per module over the module's ``site`` fixture."""
+    return App(site)
+
+
+@pytest.fixture
+def client(app: App) -> Client:
+    """A validating test client for the module's ``app``."""
+    return client_for(app)
 
 
 def client_for(site_or_app: App | str | Path, **app_options: Any) -> Client:

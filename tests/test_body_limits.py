@@ -53,16 +53,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     return write_files(tmp_path_factory.mktemp("limits"), ROUTES)
 
 
-@pytest.fixture(scope="module")
-def app(site) -> App:
-    return App(site)
-
-
-@pytest.fixture
-def client(app: App):
-    return client_for(app)
-
-
 def post(client, path: str, size: int):
     return client.post(path, data=b"x" * size, content_type="application/octet-stream")
 

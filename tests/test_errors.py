@@ -91,16 +91,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     return write_files(tmp_path_factory.mktemp("errors"), ROUTES)
 
 
-@pytest.fixture(scope="module")
-def app(site) -> App:
-    return App(site)
-
-
-@pytest.fixture
-def client(app: App):
-    return client_for(app)
-
-
 # --- JSON bodies ----------------------------------------------------------------
 
 

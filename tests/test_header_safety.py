@@ -99,11 +99,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_files(tmp_path_factory.mktemp("headers") / "site", SITE)
 
 
-@pytest.fixture(scope="module")
-def app(site: Path) -> App:
-    return App(site)
-
-
 def call(app: App, path: str, query: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
     environ = environ_for(path, query_string=query)
     body, status, headers = run_wsgi_app(app, environ, buffered=True)

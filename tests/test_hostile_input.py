@@ -72,11 +72,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def app(site: Path) -> App:
-    return App(site)
-
-
 def call(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     """One request without ``wsgiref.validate``, for environs it would refuse to pass on."""
     body, status, headers = run_wsgi_app(app, environ, buffered=True)

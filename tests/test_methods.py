@@ -6,7 +6,7 @@ import logging
 import types
 
 import pytest
-from conftest import client_for, write_files
+from conftest import write_files
 
 from microroutes import App, SiteError, allow, handles
 from microroutes.errors import HTTPStatus, MethodNotAllowed
@@ -108,11 +108,6 @@ ROUTES = {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> App:
     return App(write_files(tmp_path_factory.mktemp("methods"), ROUTES))
-
-
-@pytest.fixture
-def client(app: App):
-    return client_for(app)
 
 
 # --- exports only -------------------------------------------------------------

@@ -123,11 +123,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> App:
     return App(write_files(tmp_path_factory.mktemp("request"), ROUTES))
 
 
-@pytest.fixture
-def client(app: App) -> Client:
-    return client_for(app)
-
-
 # --- method, path, url ----------------------------------------------------
 
 

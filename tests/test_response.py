@@ -7,10 +7,9 @@ from pathlib import Path
 from wsgiref.validate import validator
 
 import pytest
-from conftest import client_for, environ_for, write_files
+from conftest import environ_for, write_files
 
 from microroutes import App, Response
-from microroutes.testing import Client
 
 GENERIC_500 = {"error": {"status": 500, "message": "internal server error"}}
 
@@ -172,11 +171,6 @@ ROUTES = {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> App:
     return App(write_files(tmp_path_factory.mktemp("response"), ROUTES))
-
-
-@pytest.fixture
-def client(app: App) -> Client:
-    return client_for(app)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.validate import validator
 
 import pytest
-from conftest import client_for, environ_for, write_files, wsgi_call
+from conftest import environ_for, write_files, wsgi_call
 
 from microroutes import App
 
@@ -58,16 +58,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     site = write_files(tmp_path_factory.mktemp("wsgi"), ROUTES)
     os.symlink(site / "secret.txt", site / "public" / "link.txt")
     return site
-
-
-@pytest.fixture(scope="module")
-def app(site) -> App:
-    return App(site)
-
-
-@pytest.fixture
-def client(app: App):
-    return client_for(app)
 
 
 STATUS_LINE = re.compile(r"^[1-5]\d\d [^\r\n]+$")
