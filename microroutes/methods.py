@@ -85,7 +85,8 @@ def allow(req: Request, *methods: str) -> None:
     """
     allowed = _normalise(methods)
     method = req.method
-    if method in allowed and (method != "OPTIONS" or "OPTIONS" in methods):
+    answers_options = any(m.upper() == "OPTIONS" for m in methods)
+    if method in allowed and (method != "OPTIONS" or answers_options):
         return
     if method == "OPTIONS":
         raise HTTPStatus(204, [("Allow", ", ".join(allowed))])
