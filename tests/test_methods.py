@@ -373,3 +373,12 @@ def test_broken_module_fails_routes_command(make_site, capsys) -> None:
     out = capsys.readouterr().out
     (line,) = [line for line in out.splitlines() if line.rstrip().endswith("bad.py")]
     assert "no handler" in line
+
+
+def test_allow_takes_options_in_any_case_as_the_callers() -> None:
+    class OptionsRequest:
+        method = "OPTIONS"
+
+    assert allow(OptionsRequest(), "get", "options") is None  # type: ignore[arg-type]
+    with pytest.raises(HTTPStatus):
+        allow(OptionsRequest(), "get")  # type: ignore[arg-type]
