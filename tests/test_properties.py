@@ -25,9 +25,11 @@ from conftest import ECHO_ROUTE, client_for, environ_for, write_files
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from sitemap_schemas import URLSET_SCHEMA
 from werkzeug.test import run_wsgi_app
 
 from microroutes import App, RouteConflictError
+from microroutes.sitemap import SitemapError, iter_sitemap
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -339,7 +341,6 @@ def test_any_unicode_catch_all_param_round_trips(robust_app: App, text: str) -> 
 
 # -- random sitemap entries --------------------------------------------------------------
 
-SCHEMAS = Path(__file__).parent / "schemas"
 HOST = "https://example.com"
 
 WEIRD_TEXT = st.text(
@@ -416,19 +417,9 @@ ENTRIES = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def urlset_schema() -> Any:
-    pytest.importorskip("microroutes.sitemap")
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd")))
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=st.lists(ENTRIES, min_size=1, max_size=5))
-def test_random_sitemap_entries_are_schema_valid_or_a_sitemap_error(
-    urlset_schema: Any, entries: list[Any]
-) -> None:
-    from microroutes.sitemap import SitemapError, iter_sitemap
-
+def test_random_sitemap_entries_are_schema_valid_or_a_sitemap_error(entries: list[Any]) -> None:
     try:
         data = b"".join(iter_sitemap(entries, hostname=HOST))
     except SitemapError as error:
@@ -441,6 +432,6 @@ def test_random_sitemap_entries_are_schema_valid_or_a_sitemap_error(
         return
     event("written")
     document = etree.fromstring(data)
-    assert urlset_schema.validate(document), (urlset_schema.error_log, data[:2000])
+    assert URLSET_SCHEMA.validate(document), (URLSET_SCHEMA.error_log, data[:2000])
     urls = document.findall("{http://www.sitemaps.org/schemas/sitemap/0.9}url")
     assert len(urls) == len(entries)  # nothing dropped silently

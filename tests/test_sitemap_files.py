@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from sitemap_schemas import INDEX_SCHEMA, URLSET_SCHEMA
 
 from microroutes.sitemap import (
     IndexEntry,
@@ -23,9 +24,6 @@ from microroutes.sitemap import (
     write_sitemaps,
 )
 
-SCHEMAS = Path(__file__).parent / "schemas"
-URLSET_SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd")))
-INDEX_SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMAS / "siteindex.xsd")))
 HOST = "https://example.com"
 BASE = "https://example.com/sitemaps/"
 

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sitemap_schemas import URLSET_SCHEMA
 
 from microroutes import App, Response
 from microroutes.sitemap import SitemapError, Url, parse_sitemap, sitemap_response
 from microroutes.testing import Client
-
-SCHEMAS = Path(__file__).parent / "schemas"
-URLSET_SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd")))
 
 ROUTE = """
 from microroutes.sitemap import Url, sitemap_response

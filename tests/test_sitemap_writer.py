@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
+from sitemap_schemas import INDEX_SCHEMA, URLSET_SCHEMA
 
 from microroutes.sitemap import (
     MAX_URLS,
@@ -27,9 +27,6 @@ from microroutes.sitemap import (
     iter_sitemap_index,
 )
 
-SCHEMAS = Path(__file__).parent / "schemas"
-URLSET_SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd")))
-INDEX_SCHEMA = etree.XMLSchema(etree.parse(str(SCHEMAS / "siteindex.xsd")))
 HOST = "https://example.com"
 NS = {
     "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
