@@ -35,6 +35,7 @@ from .request import Request, parse_content_length
 from .response import Response, StartResponse, StreamedBody, to_response
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
+from .table import RouteInfo
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
@@ -126,6 +127,30 @@ class App:
             router.add(route, Endpoint(route, LazyModule(route.file, package, build), chain))
         return router
 
+    def routes(self) -> list[RouteInfo]:
+        """The route table, sorted by pattern; imports every route module.
+
+        :raises SiteError: a route or middleware file is broken (each one is listed).
+        """
+        self.load_all()
+        table: list[RouteInfo] = []
+        for route, endpoint in self._router:
+            loaded = endpoint.module.get()
+            table.append(
+                RouteInfo(
+                    pattern=route.pattern,
+                    kind=route.kind,
+                    file=route.file,
+                    params=route.params,
+                    methods=loaded.table.allowed,
+                    middleware=tuple(lazy.file for lazy in endpoint.middleware),
+                    handlers=loaded.table.handlers(),
+                    module=loaded.module,
+                    max_body_size=loaded.max_body_size,
+                )
+            )
+        return table
+
     def load_all(self) -> None:
         """Import every route and middleware module now; :class:`SiteError` lists each failure.
 
@@ -151,7 +176,7 @@ class App:
 
         Imports every route module (see :meth:`load_all`).
         """
-        limits = [endpoint.module.get().max_body_size for _, endpoint in self._router]
+        limits = [route.max_body_size for route in self.routes()]
         if any(limit is None for limit in limits):
             return None
         return max([self.max_body_size or 0, *(limit or 0 for limit in limits)])

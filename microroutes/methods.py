@@ -145,6 +145,23 @@ class MethodTable:
             allowed = HTTP_METHODS
         return cls(exports, fallback, declared, allowed)
 
+    def handlers(self) -> dict[str, Handler]:
+        """The function answering each allowed method, in ``Allow`` order.
+
+        ``HEAD`` is left out when it falls back to the ``GET`` function, and
+        ``OPTIONS`` when the app answers it.
+        """
+        found: dict[str, Handler] = {}
+        for method in self.allowed:
+            try:
+                function = self.resolve(method)
+            except HTTPStatus:
+                continue
+            if method == "HEAD" and function is found.get("GET"):
+                continue
+            found[method] = function
+        return found
+
     def resolve(self, method: str) -> Handler:
         """The handler for ``method``; raise 405 or answer ``OPTIONS`` when there is none.
 

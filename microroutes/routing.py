@@ -28,7 +28,15 @@ from typing import Generic, TypeVar
 
 from .errors import RouteConflictError
 
-__all__ = ["Route", "Router", "Segment", "SegmentKind", "parse_segment", "scan_pages"]
+__all__ = [
+    "Route",
+    "RouteKind",
+    "Router",
+    "Segment",
+    "SegmentKind",
+    "parse_segment",
+    "scan_pages",
+]
 
 T = TypeVar("T")
 
@@ -56,6 +64,25 @@ class Segment:
     def __str__(self) -> str:
         return _SEGMENT_FORMATS[self.kind].format(self.value)
 
+
+class RouteKind(Enum):
+    """What a route pattern matches, named by its least specific segment."""
+
+    STATIC = "static"
+    DYNAMIC = "dynamic"
+    CATCH_ALL = "catch-all"
+    OPTIONAL_CATCH_ALL = "optional catch-all"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_ROUTE_KINDS = {
+    SegmentKind.STATIC: RouteKind.STATIC,
+    SegmentKind.DYNAMIC: RouteKind.DYNAMIC,
+    SegmentKind.CATCH_ALL: RouteKind.CATCH_ALL,
+    SegmentKind.OPTIONAL_CATCH_ALL: RouteKind.OPTIONAL_CATCH_ALL,
+}
 
 _SEGMENT_FORMATS = {
     SegmentKind.STATIC: "{}",
@@ -107,19 +134,15 @@ class Route:
         return "/" + "/".join(str(s) for s in self.segments)
 
     @property
-    def kind(self) -> str:
-        """``static``, ``dynamic``, ``catch-all`` or ``optional catch-all``."""
-        if not self.segments:
-            return "static"
-        kinds = {s.kind for s in self.segments}
-        for kind, label in (
-            (SegmentKind.OPTIONAL_CATCH_ALL, "optional catch-all"),
-            (SegmentKind.CATCH_ALL, "catch-all"),
-            (SegmentKind.DYNAMIC, "dynamic"),
-        ):
-            if kind in kinds:
-                return label
-        return "static"
+    def kind(self) -> RouteKind:
+        """The kind of the pattern's least specific segment (static for ``/``)."""
+        least = max((s.kind.value for s in self.segments), default=0)
+        return _ROUTE_KINDS[SegmentKind(least)]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The names of the pattern's path parameters, in order."""
+        return tuple(s.value for s in self.segments if s.kind is not SegmentKind.STATIC)
 
 
 def _is_private(name: str) -> bool:
@@ -247,7 +270,7 @@ class Router(Generic[T]):
         else:
             self._set_leaf(node, leaf)
         self._leaves.append(leaf)
-        if route.kind == "static":
+        if route.kind is RouteKind.STATIC:
             self._static[route.pattern] = leaf
 
     @staticmethod

@@ -8,7 +8,15 @@ import pytest
 from conftest import ECHO_ROUTE, client_for, environ_for, write_files, wsgi_call
 
 from microroutes import App, RouteConflictError
-from microroutes.routing import Route, Router, Segment, SegmentKind, parse_segment, scan_pages
+from microroutes.routing import (
+    Route,
+    RouteKind,
+    Router,
+    Segment,
+    SegmentKind,
+    parse_segment,
+    scan_pages,
+)
 
 ROUTE_FILES = [
     "index.py",
@@ -432,7 +440,8 @@ def test_scanned_route_attributes(make_site) -> None:
     (route,) = scan_pages(site / "pages")
     assert route.file == "(g)/api/[id]/[...rest].py"
     assert route.pattern == "/api/[id]/[...rest]"
-    assert route.kind == "catch-all"
+    assert route.kind is RouteKind.CATCH_ALL
+    assert route.params == ("id", "rest")
     assert route.path == site / "pages" / "(g)" / "api" / "[id]" / "[...rest].py"
     assert [s.kind for s in route.segments] == [
         SegmentKind.STATIC,
@@ -477,7 +486,8 @@ def test_parse_segment(name: str, kind: SegmentKind, value: str) -> None:
 def test_route_kind(make_site, files: list[str], kind: str) -> None:
     site = make_site({f"pages/{f}": "" for f in files})
     (route,) = scan_pages(site / "pages")
-    assert route.kind == kind
+    assert route.kind is RouteKind(kind)
+    assert str(route.kind) == kind
 
 
 def test_router_add_raises_on_duplicate_pattern() -> None:
@@ -488,3 +498,42 @@ def test_router_add_raises_on_duplicate_pattern() -> None:
         router.add(Route(segments, "a/index.py", Path("a/index.py")), 2)
     assert set(caught.value.files) == {"a.py", "a/index.py"}
     assert router.match("/a") == (1, {})
+
+
+def test_the_public_route_table(make_site) -> None:
+    site = make_site(
+        {
+            "pages/index.py": "def GET(req, res):\n    return {}\n",
+            "pages/_middleware.py": (
+                "def middleware(req, res, call_next):\n    return call_next()\n"
+            ),
+            "pages/api/post/[uid].py": (
+                "MAX_BODY_SIZE = 10\n"
+                "def GET(req, res):\n    return {}\n"
+                "def DELETE(req, res):\n    return None\n"
+            ),
+            "pages/docs/[[...slug]].py": (
+                "from microroutes import handles\n"
+                "@handles('GET', 'POST')\n"
+                "def handler(req, res):\n    return {}\n"
+            ),
+        }
+    )
+    app = App(site)
+    table = {route.pattern: route for route in app.routes()}
+    assert list(table) == ["/", "/api/post/[uid]", "/docs/[[...slug]]"]
+    post = table["/api/post/[uid]"]
+    assert post.kind is RouteKind.DYNAMIC
+    assert post.file == "api/post/[uid].py"
+    assert post.params == ("uid",)
+    assert post.methods == ("GET", "HEAD", "DELETE", "OPTIONS")
+    assert post.middleware == ("_middleware.py",)
+    assert post.max_body_size == 10
+    assert list(post.handlers) == ["GET", "DELETE"]
+    assert post.handlers["GET"] is post.module.GET
+    docs = table["/docs/[[...slug]]"]
+    assert docs.kind is RouteKind.OPTIONAL_CATCH_ALL
+    assert list(docs.handlers) == ["GET", "POST"]
+    assert set(docs.handlers.values()) == {docs.module.handler}
+    assert table["/"].kind is RouteKind.STATIC
+    assert table["/"].max_body_size == 1 << 20

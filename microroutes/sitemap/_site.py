@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SiteError
-from ..routing import Route
+from ..routing import RouteKind
 from ._model import UrlLike
 
 if TYPE_CHECKING:
     from ..app import App
-    from ..loader import LoadedRoute
+    from ..table import RouteInfo
 
 __all__ = ["SITEMAP_FUNCTION", "SITEMAP_SETTING", "page_urls", "site_urls"]
 
@@ -28,18 +28,18 @@ SITEMAP_SETTING = "SITEMAP"
 _PAGE_FIELDS = frozenset({"lastmod", "changefreq", "priority", "images", "alternates"})
 
 
-def _is_page(route: Route, loaded: LoadedRoute) -> bool:
+def _is_page(route: RouteInfo) -> bool:
     """A static route that answers GET and is neither an API nor a file (``/robots.txt``)."""
-    if route.kind != "static" or "GET" not in loaded.table.allowed:
+    if route.kind is not RouteKind.STATIC or "GET" not in route.methods:
         return False
-    first = route.segments[0].value if route.segments else ""
-    last = route.segments[-1].value if route.segments else ""
-    return first != "api" and "." not in last
+    segments = route.pattern.split("/")
+    return segments[1] != "api" and "." not in segments[-1]
 
 
-def _setting(loaded: LoadedRoute, file: str) -> Mapping[str, Any] | None:
+def _setting(route: RouteInfo) -> Mapping[str, Any] | None:
     """The module's ``SITEMAP`` fields, or ``None`` when it opts out."""
-    value = getattr(loaded.module, SITEMAP_SETTING, True)
+    file = route.file
+    value = getattr(route.module, SITEMAP_SETTING, True)
     if value is True:
         return {}
     if value is False or value is None:
@@ -61,13 +61,10 @@ def page_urls(app: App) -> Iterator[UrlLike]:
     left out; ``SITEMAP = {"changefreq": "daily", "priority": 1.0}`` adds fields.
     Imports the route modules it looks at.
     """
-    for route, endpoint in app.router:
-        if route.kind != "static":
+    for route in app.routes():
+        if hasattr(route.module, SITEMAP_FUNCTION) or not _is_page(route):
             continue
-        loaded = endpoint.module.get()
-        if hasattr(loaded.module, SITEMAP_FUNCTION) or not _is_page(route, loaded):
-            continue
-        fields = _setting(loaded, route.file)
+        fields = _setting(route)
         if fields is not None:
             yield {"loc": route.pattern, **fields}
 
@@ -80,9 +77,8 @@ def site_urls(app: App) -> Iterator[UrlLike]:
     the ``hostname`` given to :func:`iter_sitemap` or :func:`write_sitemaps`.
     """
     yield from page_urls(app)
-    for route, endpoint in app.router:
-        loaded = endpoint.module.get()
-        function = getattr(loaded.module, SITEMAP_FUNCTION, None)
+    for route in app.routes():
+        function = getattr(route.module, SITEMAP_FUNCTION, None)
         if function is None:
             continue
         if not callable(function):

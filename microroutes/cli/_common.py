@@ -1,0 +1,58 @@
+"""What the ``microroutes`` commands share: their arguments and the serve loop."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import NamedTuple
+
+from ..app import App
+
+__all__ = ["Server", "add_address", "add_site", "run_until_stopped"]
+
+
+class Server(NamedTuple):
+    """A server made ready to run: what to print, how to run it, how to close it."""
+
+    banner: str
+    serve_forever: Callable[[], object]
+    close: Callable[[], object]
+
+
+def add_site(parser: argparse.ArgumentParser) -> None:
+    """The ``SITE_DIR`` argument."""
+    parser.add_argument("site_dir", metavar="SITE_DIR", help="the site folder (holds pages/)")
+
+
+def add_address(parser: argparse.ArgumentParser) -> None:
+    """The ``--host`` and ``--port`` options."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+
+
+def _stop_on_sigterm() -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def run_until_stopped(app: App, start: Callable[[], Server]) -> int:
+    """Start up the app, start the server, serve until Ctrl-C or SIGTERM, then shut down."""
+    app.startup()
+    try:
+        server = start()
+        print(f"microroutes: {server.banner} (Ctrl-C to stop)", flush=True)
+        _stop_on_sigterm()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+    finally:
+        app.close()
+    print("microroutes: stopped", flush=True)
+    return 0

@@ -1,0 +1,41 @@
+"""The public route table: what each route file answers, for tools and documents.
+
+``App.routes()`` returns one :class:`RouteInfo` per route file; the
+``microroutes routes`` command, the sitemap helpers and the OpenAPI document
+read the site through it rather than through the loader's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+from .methods import Handler
+from .routing import RouteKind
+
+__all__ = ["RouteInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteInfo:
+    """One route of a site, its file imported."""
+
+    #: The URL pattern, e.g. ``/api/post/[uid]``.
+    pattern: str
+    #: What the pattern matches: static, dynamic, catch-all or optional catch-all.
+    kind: RouteKind
+    #: The route file, relative to ``pages/``.
+    file: str
+    #: The path parameters' names, in order.
+    params: tuple[str, ...]
+    #: The methods the ``Allow`` header lists, in its order.
+    methods: tuple[str, ...]
+    #: The ``_middleware.py`` files wrapping the route, outermost first.
+    middleware: tuple[str, ...]
+    #: The function answering each method (see :meth:`MethodTable.handlers`).
+    handlers: Mapping[str, Handler]
+    #: The imported route module.
+    module: ModuleType
+    #: The route's body limit in bytes (``None``: no limit).
+    max_body_size: int | None
