@@ -26,6 +26,8 @@ from .errors import (
 from .methods import allow, handles
 from .request import Request
 from .response import Response
+from .routing import RouteKind
+from .table import RouteInfo
 
 __version__ = "0.1.0"
 
@@ -44,6 +46,8 @@ __all__ = [
     "Response",
     "RouteConflictError",
     "RouteError",
+    "RouteInfo",
+    "RouteKind",
     "SiteError",
     "TooManyRequests",
     "Unauthorized",
