@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -19,20 +18,22 @@ from werkzeug.http import parse_accept_header
 
 from .errors import (
     BadRequest,
+    ContentTooLarge,
+    Halt,
     HTTPError,
-    HTTPStatus,
     MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
     SiteError,
     from_werkzeug,
+    stops_the_process,
 )
+from .http import StartResponse
 from .loader import Endpoint, LazyModule, SitePackage, route_builder
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import ChangeWatcher
 from .request import Request, parse_content_length
-from .response import Response, StartResponse, StreamedBody, to_response
+from .response import Response, StreamedBody, to_response
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
 from .table import RouteInfo
@@ -249,12 +250,8 @@ class App:
                         raise MethodNotAllowed(("GET", "HEAD"))
                     return public.serve(file, environ, start_response)
             response = self._dispatch(environ, method, path, *found)
-        except HTTPStatus as status:
-            response = self._render(status, environ)
-        except WerkzeugHTTPException as error:
-            response = self._render(from_werkzeug(error), environ)
-        except (Exception, SystemExit) as error:  # any handler failure becomes a 500
-            response = self._failure(error, environ)
+        except BaseException as error:  # error_response() re-raises what must stop the process
+            response = self.error_response(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")
 
     def _dispatch(
@@ -270,14 +267,23 @@ class App:
         if environ.get("CONTENT_LENGTH"):
             length = parse_content_length(environ)
             if max_body_size is not None and length is not None and length > max_body_size:
-                raise PayloadTooLarge(f"the body is over the limit of {max_body_size} bytes")
+                raise ContentTooLarge(f"the body is over the limit of {max_body_size} bytes")
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)
         finally:
             req.close()
-        if not isinstance(response.body, bytes):
-            response.body = StreamedBody.start(response.body, endpoint.route.file)
+        body = response.body
+        if not isinstance(body, bytes):
+            if not isinstance(body, StreamedBody):  # a middleware's own stream
+                body = StreamedBody.start(body, endpoint.route.file)
+            if method == "HEAD":
+                # Sent with its length: a HEAD answer without one would make a
+                # server announce chunks it then never sends (waitress writes
+                # a stray last chunk).
+                response.set_header("Content-Length", str(body.drain()))
+                body = b""
+            response.body = body
         return response
 
     def _call(
@@ -289,48 +295,44 @@ class App:
         environ: dict[str, Any],
     ) -> Response:
         res = Response()
+        file = endpoint.route.file
         if endpoint.middleware:
-            chain = [lazy.value or lazy.get() for lazy in endpoint.middleware]
+            chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
 
             def call_handler() -> Response:
-                return to_response(table.resolve(method)(req, res), res)
+                return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
-            def render(status: HTTPStatus) -> Response:
-                return self._render(status, environ)
+            def respond(error: BaseException) -> Response:
+                return self.error_response(error, environ)
 
-            return run_chain(chain, req, res, call_handler, render)
-        return to_response(table.resolve(method)(req, res), res)
+            return run_chain(chain, req, res, call_handler, respond)
+        return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
-    def error_response(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """The response for a raised :class:`HTTPStatus` or :class:`HTTPError`.
+    def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        """The response for any exception: the one place errors become responses.
 
-        JSON unless the client's ``Accept`` prefers ``text/html``.
+        A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
+        :meth:`HTTPError.to_dict`, or its HTML page when the client's ``Accept``
+        prefers ``text/html``); werkzeug's HTTP errors become ours; anything
+        else is logged and answered with a 500 (naming the exception only
+        with ``debug``). A ``KeyboardInterrupt`` in the main thread is re-raised.
         """
-        response = Response(status=status.status, headers=status.headers)
-        if not isinstance(status, HTTPError):
-            return response
-        error: dict[str, object] = {"status": status.status, "message": status.message}
-        if status.detail is not None:
-            error["detail"] = status.detail
-        if _prefers_html(environ):
-            return response.html(_error_page(status.status, status.message, status.detail))
-        return response.json({"error": error})
-
-    def _render(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """:meth:`error_response`, or a 500 if the error itself cannot be rendered."""
-        try:
-            return self.error_response(status, environ)
-        except Exception as error:  # a detail that is not JSON, for example
-            return self._failure(error, environ)
-
-    def _failure(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        if isinstance(error, WerkzeugHTTPException):
+            error = from_werkzeug(error)
+        if isinstance(error, Halt):
+            try:
+                return _render(error, environ)
+            except Exception as failure:  # a detail that is not JSON, for example
+                error = failure
+        if stops_the_process(error):
+            raise error
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
         if not self.debug:
-            return self.error_response(HTTPError(500, "internal server error"), environ)
+            return _render(HTTPError(500, "internal server error"), environ)
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
-        return self.error_response(HTTPError(500, message, detail=text), environ)
+        return _render(HTTPError(500, message, detail=text), environ)
 
 
 def _request_path(environ: dict[str, Any]) -> str:
@@ -370,17 +372,26 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
+def _started(response: Response, where: str) -> Response:
+    """``response`` with a streamed body's first chunk pulled, so its errors come now."""
+    body = response.body
+    if not isinstance(body, (bytes, StreamedBody)):
+        response.body = StreamedBody.start(body, where)
+    return response
+
+
+def _render(halt: Halt, environ: dict[str, Any]) -> Response:
+    """The response a raised :class:`Halt` or :class:`HTTPError` stands for."""
+    response = Response(status=halt.status, headers=halt.headers)
+    if not isinstance(halt, HTTPError):
+        return response
+    if _prefers_html(environ):
+        return response.html(halt.to_html())
+    return response.json(halt.to_dict())
+
+
 def _prefers_html(environ: dict[str, Any]) -> bool:
     accept = environ.get("HTTP_ACCEPT")
     if not accept or "html" not in accept:
         return False
     return parse_accept_header(accept, MIMEAccept).best_match(_ERROR_TYPES) == "text/html"
-
-
-def _error_page(status: int, message: str, detail: object) -> str:
-    title = html.escape(f"{status} {message}")
-    extra = f"<pre>{html.escape(str(detail))}</pre>" if detail is not None else ""
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><h1>{title}</h1>{extra}</body></html>\n"
-    )
