@@ -86,7 +86,7 @@ def _json_problem(error: Exception) -> str:
     if message == "Number out of range":
         return "a number is out of range (NaN and Infinity are not JSON either)"
     if message == "Integer value out of range":
-        return "an integer is out of the 64-bit range"
+        return "an integer has too many digits"
     if message == "Input data was truncated":
         # msgspec says this for a lone surrogate escape too.
         return "the JSON text ends early, or a string holds a lone surrogate such as \\ud800"
@@ -235,8 +235,8 @@ class Request:
 
         Objects, arrays, strings, numbers, booleans and null give ``dict``,
         ``list``, ``str``, ``int``/``float``, ``bool`` and ``None``. Refused:
-        malformed text, ``NaN``/``Infinity``, numbers out of the 64-bit range
-        (``1e999``), strings with a lone surrogate (``"\\ud800"``, which has no
+        malformed text, ``NaN``/``Infinity``, numbers out of range (``1e999``,
+        integers of over 4,300 digits), strings with a lone surrogate (``"\\ud800"``, which has no
         UTF-8 form) and nesting too deep to parse.
         """
         if self._json is _UNSET:
@@ -320,7 +320,7 @@ class Request:
         try:
             return bytes(self.environ["wsgi.input"].read(size))
         except Exception as error:  # each server raises its own kind
-            logger.info(
+            logger.warning(
                 "client error: could not read the body of %s %s: %s: %s",
                 self.environ.get("REQUEST_METHOD"),
                 self.path,
