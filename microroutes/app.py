@@ -275,7 +275,7 @@ class App:
             req.close()
         body = response.body
         if not isinstance(body, bytes):
-            if not isinstance(body, StreamedBody):  # a middleware's own stream
+            if not isinstance(body, StreamedBody):  # not pulled inside a middleware chain
                 body = StreamedBody.start(body, endpoint.route.file)
             if method == "HEAD":
                 # Sent with its length: a HEAD answer without one would make a
@@ -306,7 +306,7 @@ class App:
                 return self.error_response(error, environ)
 
             return run_chain(chain, req, res, call_handler, respond)
-        return _started(to_response(table.resolve(method)(req, res), res, file), file)
+        return to_response(table.resolve(method)(req, res), res, file)  # _dispatch starts a stream
 
     def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
         """The response for any exception: the one place errors become responses.
