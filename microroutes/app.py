@@ -281,7 +281,10 @@ class App:
                 # Sent with its length: a HEAD answer without one would make a
                 # server announce chunks it then never sends (waitress writes
                 # a stray last chunk).
-                response.set_header("Content-Length", str(body.drain()))
+                if response.get_header("Content-Length") is None:
+                    response.set_header("Content-Length", str(body.drain()))
+                else:
+                    body.close()
                 body = b""
             response.body = body
         return response

@@ -8,6 +8,7 @@ cut stream, a server's own text/plain 500 or invalid JSON.
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 from pathlib import Path
@@ -248,6 +249,9 @@ def test_status_code_is_checked_on_the_object_itself() -> None:
         with pytest.raises(ValueError, match="HTTP status must be an int from 200 to 599"):
             response.status_code = bad  # type: ignore[assignment]
     assert response.status_code == 404
+    response.status_code = http.HTTPStatus.CREATED
+    assert (type(response.status_code), response.status_code) == (int, 201)
+    assert type(Response().status(http.HTTPStatus.ACCEPTED).status_code) is int
 
 
 # -- error pages ---------------------------------------------------------------------

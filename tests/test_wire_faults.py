@@ -34,6 +34,19 @@ SITE = {
                     yield f"row {number}\\n"
             return rows()
         """,
+    "pages/sized-stream.py": """\
+        import os
+        from pathlib import Path
+
+        def GET(req, res):
+            res.set_header("Content-Length", "6")
+
+            def rows():
+                yield b"abc"
+                yield b"def"
+                Path(os.environ["MARKER"]).write_text("ran to the end")
+            return rows()
+        """,
     "pages/dies.py": """\
         def GET(req, res):
             kind = req.query["kind"]
@@ -62,8 +75,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[Server]:
-    with running("serve", str(site)) as started:
+def marker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("markers") / "sized-stream"
+
+
+@pytest.fixture(scope="module")
+def server(site: Path, marker: Path) -> Iterator[Server]:
+    with running("serve", str(site), env={"MARKER": str(marker)}) as started:
         yield started
 
 
@@ -88,6 +106,18 @@ def test_head_on_a_stream_ends_with_its_head(server: Server) -> None:
     get = request(port, b"GET /stream HTTP/1.1")
     assert response.header("Content-Length") == str(len(get.body))
     assert get.body == b"row 0\nrow 1\nrow 2\n"
+
+
+def test_head_on_a_stream_that_declares_its_length_does_not_run_it(
+    server: Server, marker: Path
+) -> None:
+    port = port_of(server)
+    raw = exchange_raw(port, b"HEAD /sized-stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert raw.endswith(b"\r\n\r\n")
+    assert parse_response(raw).header("Content-Length") == "6"
+    assert not marker.exists()
+    assert request(port, b"GET /sized-stream HTTP/1.1").body == b"abcdef"
+    assert marker.read_text() == "ran to the end"
 
 
 def test_head_then_get_on_one_connection_stay_in_step(server: Server) -> None:
