@@ -70,9 +70,7 @@ def dump_json(value: object) -> bytes:
     """
     try:
         text = "".join(_c_encode(value, 0)) if _c_encode is not None else _encode_json(value)
-    except ValueError as error:
-        if "Out of range float" not in str(error):
-            raise
+    except ValueError:  # the encoder's only ValueError: an out-of-range float
         raise ValueError(
             "JSON has no NaN or Infinity: send None or a string for that number instead"
         ) from None

@@ -240,3 +240,49 @@ def test_errors_speak_the_http_vocabulary_not_the_response() -> None:
     assert "response" not in _imports("errors")
     assert "http" in _imports("errors")
     assert "http" in _imports("response")
+
+
+DYING_STREAM = """\
+def GET(req, res):
+    error = {"exit": SystemExit(1), "interrupt": KeyboardInterrupt(), "stop": GeneratorExit()}
+
+    def rows():
+        yield b"first"
+        raise error[req.query["kind"]]
+    return rows()
+"""
+
+
+@pytest.mark.parametrize("kind", ["exit", "stop"])
+def test_a_stream_dying_of_a_base_exception_hands_the_server_an_exception(
+    make_site, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    caplog.set_level(logging.ERROR, logger="microroutes")
+    client = client_for(make_site({"pages/dies.py": DYING_STREAM}))
+    name = {"exit": "SystemExit", "stop": "GeneratorExit"}[kind]
+    with pytest.raises(RuntimeError, match=f"^dies.py: the streamed body raised {name}$"):
+        client.get(f"/dies?kind={kind}")
+    assert caplog.records[-1].getMessage() == "error while streaming the body of dies.py"
+
+
+def test_a_keyboard_interrupt_in_a_stream_stops_the_main_thread(make_site) -> None:
+    client = client_for(make_site({"pages/dies.py": DYING_STREAM}))
+    with pytest.raises(KeyboardInterrupt):
+        client.get("/dies?kind=interrupt")
+
+
+def test_an_http_error_that_cannot_render_is_a_logged_500(
+    make_site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="microroutes")
+    site = make_site(
+        {
+            "pages/odd.py": (
+                "from microroutes import BadRequest\n\n"
+                "def GET(req, res):\n    raise BadRequest('odd', detail=object())\n"
+            )
+        }
+    )
+    response = client_for(site).get("/odd")
+    assert (response.status_code, response.json) == (500, GENERIC_500)
+    assert "object is not JSON serializable" in caplog.text

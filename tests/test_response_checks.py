@@ -40,8 +40,10 @@ SITE = {
         """,
     "pages/containers/[kind].py": """\
         import collections
+        import types
 
         VALUES = {
+            "mapping": types.MappingProxyType({"a": 1}),
             "set": {b"a"},
             "deque": collections.deque([b"a", b"b"]),
             "range": range(3),
@@ -143,13 +145,21 @@ def test_a_returned_database_row_is_a_500_naming_the_file_and_type(debug_client:
 
 @pytest.mark.parametrize(
     ("kind", "type_name"),
-    [("set", "set"), ("deque", "collections.deque"), ("range", "range"), ("keys", "dict_keys")],
+    [
+        ("set", "set"),
+        ("deque", "collections.deque"),
+        ("range", "range"),
+        ("keys", "dict_keys"),
+        ("mapping", "mappingproxy"),
+    ],
 )
 def test_containers_other_than_dict_and_list_are_refused(
     debug_client: Client, kind: str, type_name: str
 ) -> None:
     message = failure_message(debug_client, f"/containers/{kind}")
     assert message.startswith(f"TypeError: containers/[kind].py returned a {type_name}, ")
+    hint = "convert it with dict(...)" if kind == "mapping" else "a container is not streamed"
+    assert hint in message
 
 
 @pytest.mark.parametrize(

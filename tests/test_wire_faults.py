@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_files
+from conftest import client_for, write_files
 from servers import Server, running
 from test_raw_http import parse_response, port_of, read_until_closed, request
 
@@ -118,6 +118,15 @@ def test_head_on_a_stream_that_declares_its_length_does_not_run_it(
     assert not marker.exists()
     assert request(port, b"GET /sized-stream HTTP/1.1").body == b"abcdef"
     assert marker.read_text() == "ran to the end"
+
+
+def test_head_on_a_stream_that_declares_its_length_in_process(site: Path) -> None:
+    response = client_for(site).head("/sized-stream")
+    assert (response.status_code, response.headers["Content-Length"], response.data) == (
+        200,
+        "6",
+        b"",
+    )
 
 
 def test_head_then_get_on_one_connection_stay_in_step(server: Server) -> None:
