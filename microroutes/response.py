@@ -402,7 +402,8 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
         try:
             return res.json(value)
         except (TypeError, ValueError) as error:
-            raise type(error)(f"{where}: cannot send the returned value as JSON: {error}") from None
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{where}: cannot send the returned value as JSON: {error}") from error
     if isinstance(value, Response):
         return value
     if isinstance(value, (str, bytes, bytearray, memoryview)):

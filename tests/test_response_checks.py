@@ -74,6 +74,7 @@ SITE = {
                 return {"score": value[req.query["v"]]}
             return res.json([1.0, value[req.query["v"]]])
         """,
+    "pages/opaque.py": "def GET(req, res):\n    return {'value': object()}\n",
     "pages/header.py": """\
         def GET(req, res):
             res.set_header(req.query["name"], req.query.get("value", "x"))
@@ -190,6 +191,15 @@ def test_nan_and_infinity_are_never_sent_as_json(
         assert message.startswith(
             "ValueError: nan/[how].py: cannot send the returned value as JSON"
         )
+
+
+def test_a_returned_value_with_no_json_form_is_a_500_naming_the_file(
+    debug_client: Client,
+) -> None:
+    assert failure_message(debug_client, "/opaque") == (
+        "TypeError: opaque.py: cannot send the returned value as JSON: "
+        "object is not JSON serializable"
+    )
 
 
 # -- headers and statuses ------------------------------------------------------------
