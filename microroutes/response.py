@@ -444,7 +444,7 @@ def to_response(value: object, res: Response) -> Response:
     if isinstance(value, Response):
         return value
     if is_model(value):  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
-        return res.json(value)
+        return res.json(typed_builtins(value))
     if isinstance(value, (str, bytes, bytearray, memoryview)) or (
         isinstance(value, Iterable) and not isinstance(value, Mapping)
     ):
