@@ -316,13 +316,14 @@ _UNION_TYPE: Any = type(int | None)
 
 
 def _mentions_pydantic(annotation: Any, seen: set[int]) -> bool:
-    """True when ``annotation`` uses a pydantic model or pydantic ``Field`` anywhere."""
+    """True when ``annotation`` uses a pydantic type or constraint anywhere (pydantic installed)."""
     if "pydantic" not in sys.modules or id(annotation) in seen:
         return False
     seen.add(id(annotation))
-    module = getattr(type(annotation), "__module__", "")
-    if module.startswith(("pydantic", "annotated_types")) and module != "builtins":
-        return module.startswith("pydantic")
+    # pydantic's Field() and annotated_types constraints (Gt, MaxLen...): msgspec would
+    # ignore them, pydantic applies them.
+    if getattr(type(annotation), "__module__", "").startswith(("pydantic", "annotated_types")):
+        return True
     if isinstance(annotation, type):
         if annotation.__module__.startswith("pydantic") or hasattr(annotation, "model_fields"):
             return True
