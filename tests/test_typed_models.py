@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Annotated
 
+import annotated_types
 import msgspec
 import pytest
 
@@ -228,10 +230,6 @@ def test_a_model_class_is_still_refused() -> None:
 
 
 def test_annotated_types_constraints_are_applied() -> None:
-    from typing import Annotated
-
-    import annotated_types
-
     from microroutes import NotFound
     from microroutes.typed import bind_handler
 
