@@ -79,10 +79,34 @@ def _wrapper(function: Callable[..., object], readers: list[tuple[str, Reader]])
 
         return functools.wraps(function)(body_handler)
 
+    # Path parameters first (a URL naming nothing is a 404 whatever the body), the body last.
+    ordered = sorted(readers, key=lambda reader: _READ_ORDER.get(reader[0], 0))
+
     def typed_handler(req: Request, res: object) -> object:
-        return function(req, res, **{name: read(req) for name, read in readers})
+        arguments: dict[str, Any] = {}
+        invalid: list[UnprocessableContent] = []
+        for name, read in ordered:
+            try:
+                arguments[name] = read(req)
+            except UnprocessableContent as error:  # list the query's and the body's problems
+                invalid.append(error)
+        if invalid:
+            raise _combined(invalid)
+        return function(req, res, **arguments)
 
     return functools.wraps(function)(typed_handler)
+
+
+_READ_ORDER = {QUERY: 1, BODY: 2}
+
+
+def _combined(errors: list[UnprocessableContent]) -> UnprocessableContent:
+    if len(errors) == 1:
+        return errors[0]
+    detail: list[Any] = []
+    for error in errors:
+        detail.extend(error.detail if isinstance(error.detail, list) else [])
+    return UnprocessableContent("invalid query string and request body", detail=detail)
 
 
 def _untyped_body(req: Request) -> Any:
