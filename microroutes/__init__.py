@@ -30,6 +30,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
+from .typed import HandlerSignature
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "HTTPError",
     "HTTPStatus",
     "Halt",
+    "HandlerSignature",
     "InternalServerError",
     "MethodNotAllowed",
     "NotFound",

@@ -74,6 +74,16 @@ SITE = {
                 return {"score": value[req.query["v"]]}
             return res.json([1.0, value[req.query["v"]]])
         """,
+    "pages/nan-model.py": """\
+        import dataclasses
+
+        @dataclasses.dataclass
+        class Score:
+            value: float
+
+        def GET(req, res):
+            return Score(float("nan"))
+        """,
     "pages/opaque.py": "def GET(req, res):\n    return {'value': object()}\n",
     "pages/header.py": """\
         def GET(req, res):
@@ -191,6 +201,13 @@ def test_nan_and_infinity_are_never_sent_as_json(
         assert message.startswith(
             "ValueError: nan/[how].py: cannot send the returned value as JSON"
         )
+
+
+def test_a_returned_model_holding_nan_is_a_500_naming_the_file(debug_client: Client) -> None:
+    assert failure_message(debug_client, "/nan-model") == (
+        "ValueError: nan-model.py: cannot send the returned value as JSON: "
+        "JSON has no NaN or Infinity: send None or a string for that number instead"
+    )
 
 
 def test_a_returned_value_with_no_json_form_is_a_500_naming_the_file(
