@@ -235,9 +235,10 @@ class Request:
 
         Objects, arrays, strings, numbers, booleans and null give ``dict``,
         ``list``, ``str``, ``int``/``float``, ``bool`` and ``None``. Refused:
-        malformed text, ``NaN``/``Infinity``, numbers out of range (``1e999``,
-        integers of over 4,300 digits), strings with a lone surrogate (``"\\ud800"``, which has no
-        UTF-8 form) and nesting too deep to parse.
+        malformed or non-UTF-8 text, ``NaN``/``Infinity``, numbers out of
+        range (``1e999``, integers of over 4,300 digits), strings with a lone
+        surrogate (``"\\ud800"``, which has no UTF-8 form) and nesting too
+        deep to parse.
         """
         if self._json is _UNSET:
             data = self.data
