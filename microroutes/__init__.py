@@ -24,6 +24,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .methods import allow, handles
+from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
 from .routing import RouteKind
@@ -32,6 +33,7 @@ from .table import RouteInfo
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "App",
     "BadRequest",
     "Conflict",
@@ -56,4 +58,6 @@ __all__ = [
     "__version__",
     "allow",
     "handles",
+    "openapi_document",
+    "openapi_handler",
 ]
