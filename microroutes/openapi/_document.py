@@ -11,7 +11,13 @@ from typing import Any
 from ..methods import HTTP_METHODS
 from ..table import RouteInfo
 from ._answers import SuccessPlan, plan_success
-from ._errors import ERROR_SCHEMA, declared_errors, error_response, shared_responses
+from ._errors import (
+    ERROR_SCHEMA,
+    VALIDATION_ERROR_SCHEMA,
+    declared_errors,
+    error_response,
+    shared_responses,
+)
 from ._paths import OpenAPIPath, openapi_paths
 from ._schemas import SchemaSet
 
@@ -87,7 +93,11 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
             rendered = _render(operation, path, schemas)
             rendered["operationId"] = _unique_id(operation.method, path.path, ids)
             item[operation.method.lower()] = rendered
-    components = {"Error": ERROR_SCHEMA, **schemas.components}
+    components = {
+        "Error": ERROR_SCHEMA,
+        "ValidationError": VALIDATION_ERROR_SCHEMA,
+        **schemas.components,
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

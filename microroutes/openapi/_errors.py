@@ -20,6 +20,7 @@ __all__ = [
     "ERRORS_SETTING",
     "ERROR_SCHEMA",
     "FRAMEWORK_ERRORS",
+    "VALIDATION_ERROR_SCHEMA",
     "declared_errors",
     "error_response",
     "shared_responses",
@@ -28,6 +29,7 @@ __all__ = [
 #: The route module setting naming the statuses its handlers raise.
 ERRORS_SETTING = "ERRORS"
 _ERROR_REF = "#/components/schemas/Error"
+_VALIDATION_ERROR_REF = "#/components/schemas/ValidationError"
 
 #: ``{"error": {"status", "message", "detail"}}``, as every error is rendered.
 ERROR_SCHEMA: dict[str, Any] = {
@@ -43,6 +45,38 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "detail": {"description": "More about the problem, such as each invalid field."},
             },
             "required": ["status", "message"],
+        }
+    },
+    "required": ["error"],
+}
+
+#: A 422's ``detail``: each problem, where it is (``["body", "tags", 2]``) and what is wrong.
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ValidationError",
+    "description": "A body or query that does not fit its type: one entry per problem.",
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"const": 422},
+                "message": {"type": "string"},
+                "detail": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {
+                                "type": "array",
+                                "items": {"type": ["string", "integer"]},
+                            },
+                            "msg": {"type": "string"},
+                        },
+                        "required": ["loc", "msg"],
+                    },
+                },
+            },
+            "required": ["status", "message", "detail"],
         }
     },
     "required": ["error"],
@@ -67,9 +101,10 @@ _NAMES = {
 }
 
 
-def _content() -> dict[str, Any]:
+def _content(status: int) -> dict[str, Any]:
+    schema = _VALIDATION_ERROR_REF if status == 422 else _ERROR_REF
     return {
-        "application/json": {"schema": {"$ref": _ERROR_REF}},
+        "application/json": {"schema": {"$ref": schema}},
         "text/html": {"schema": {"type": "string"}},
     }
 
@@ -78,26 +113,21 @@ def error_response(status: int, description: str | None = None) -> dict[str, Any
     """The Response Object for an error ``status``; shared unless ``description`` is given."""
     if description is None and status in _NAMES:
         return {"$ref": f"#/components/responses/{_NAMES[status]}"}
-    text = description or http.HTTPStatus(status).phrase
-    response: dict[str, Any] = {"description": text, "content": _content()}
-    if status == 405:
-        response["headers"] = {"Allow": _allow_header()}
-    return response
-
-
-def _allow_header() -> dict[str, Any]:
-    return {"description": "The methods the path takes.", "schema": {"type": "string"}}
+    return _response(status, description or http.HTTPStatus(status).phrase)
 
 
 def shared_responses() -> dict[str, Any]:
     """``components.responses``: one Response Object per framework error."""
-    shared: dict[str, Any] = {}
-    for status, name in sorted(_NAMES.items(), key=lambda item: item[1]):
-        response: dict[str, Any] = {"description": FRAMEWORK_ERRORS[status], "content": _content()}
-        if status == 405:
-            response["headers"] = {"Allow": _allow_header()}
-        shared[name] = response
-    return shared
+    by_name = sorted(_NAMES.items(), key=lambda item: item[1])
+    return {name: _response(status, FRAMEWORK_ERRORS[status]) for status, name in by_name}
+
+
+def _response(status: int, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": _content(status)}
+    if status == 405:
+        allow = {"description": "The methods the path takes.", "schema": {"type": "string"}}
+        response["headers"] = {"Allow": allow}
+    return response
 
 
 def declared_errors(module: ModuleType, file: str, method: str) -> dict[int, str]:
