@@ -7,12 +7,14 @@ read the site through it rather than through the loader's internals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from .methods import Handler
 from .routing import RouteKind
+from .typed import HandlerSignature
 
 __all__ = ["RouteInfo"]
 
@@ -39,3 +41,10 @@ class RouteInfo:
     module: ModuleType
     #: The route's body limit in bytes (``None``: no limit).
     max_body_size: int | None
+    #: The page's sitemap entry fields (``SITEMAP``), or ``None`` when it opts out.
+    sitemap_fields: Mapping[str, Any] | None
+    #: The module's ``sitemap(app)`` function, if it defines one.
+    sitemap_function: Callable[..., Iterable[Any]] | None
+    #: What each handler's annotations declare, with the same keys as :attr:`handlers`;
+    #: each holds the user's function as written (``handlers`` may hold wrappers).
+    signatures: Mapping[str, HandlerSignature]
