@@ -19,6 +19,8 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ..request import Request
+from ..response import Response
 from ._answers import Answer
 from ._document import build_document
 from ._errors import ERRORS_SETTING
@@ -26,8 +28,6 @@ from ._errors import ERRORS_SETTING
 if TYPE_CHECKING:
     from ..app import App
     from ..methods import Handler
-    from ..request import Request
-    from ..response import Response
 
 __all__ = ["ERRORS_SETTING", "Answer", "openapi_document", "openapi_handler"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..methods import HTTP_METHODS
 from ..table import RouteInfo
+from ..typed import HandlerSignature
 from ._answers import SuccessPlan, plan_success
 from ._errors import (
     ERROR_SCHEMA,
@@ -29,25 +30,12 @@ _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
-class _Typed:
-    """What one handler declares, read from the route table's signature if there is one."""
-
-    function: Callable[..., object]
-    body: Any = None
-    body_required: bool = True
-    query: Any = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    returns: Any = None
-    media_types: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class _Operation:
     """One method of one route, its annotations planned, ready to render."""
 
     route: RouteInfo
     method: str
-    typed: _Typed
+    typed: HandlerSignature
     success: list[SuccessPlan]
 
     def annotations(self) -> list[Any]:
@@ -56,20 +44,9 @@ class _Operation:
         return [annotation for annotation in found if annotation is not None]
 
 
-def _typed(route: RouteInfo, method: str, function: Callable[..., object]) -> _Typed:
-    signatures: Mapping[str, Any] = getattr(route, "signatures", None) or {}
-    signature = signatures.get(method)
-    if signature is None:
-        return _Typed(function)
-    return _Typed(
-        function=signature.function,
-        body=signature.body,
-        body_required=signature.body_required,
-        query=signature.query,
-        params=dict(signature.params),
-        returns=signature.returns,
-        media_types=tuple(signature.media_types),
-    )
+def _signature(route: RouteInfo, method: str) -> HandlerSignature:
+    found = route.signatures.get(method)
+    return found if found is not None else HandlerSignature(route.handlers[method])
 
 
 def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict[str, Any]:
@@ -77,8 +54,8 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
     operations: list[_Operation] = []
     schemas = SchemaSet()
     for route in routes:
-        for method, function in route.handlers.items():
-            typed = _typed(route, method, function)
+        for method in route.handlers:
+            typed = _signature(route, method)
             operation = _Operation(route, method, typed, plan_success(typed.returns))
             operations.append(operation)
             for annotation in operation.annotations():
