@@ -5,9 +5,11 @@
 1. Serves ``examples/blog`` with ``microroutes serve --port 0`` (a subprocess
    on a fresh temporary ``BLOG_DB``, so the fuzzer's posts land nowhere else).
 2. Runs ``schemathesis run http://127.0.0.1:PORT/api/openapi.json`` with
-   every check: no server error, and no status code, content type, header or
-   response body that the document does not declare; undeclared methods must
-   get 405 with ``Allow``.
+   every check but one: no server error, and no status code, content type,
+   header or response body that the document does not declare; undeclared
+   methods must get 405 with ``Allow``; bodies and queries the document rules
+   out must be refused; created posts must be readable at their address.
+   (``positive_data_acceptance`` is left out: see the comment in ``fuzz``.)
 3. Stops the server with SIGTERM and exits with schemathesis's status (0: no
    failure found).
 
@@ -100,6 +102,10 @@ def fuzz(max_examples: int, seed: int, phases: str, extra: list[str]) -> int:
             command = [
                 sys.executable, "-m", "schemathesis.cli", "run", f"{url}/api/openapi.json",
                 "--checks", "all",
+                # The coverage phase may label a case positive whose body it took from its
+                # negative pool (meta.components.body.mode is "negative"), so this check
+                # would blame the blog for refusing, say, the body 0 where a NewPost belongs.
+                "--exclude-checks", "positive_data_acceptance",
                 "--max-examples", str(max_examples),
                 "--seed", str(seed),
                 "--phases", phases,

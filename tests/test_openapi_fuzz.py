@@ -1,5 +1,9 @@
 """Schemathesis against the served blog, through ``benchmarks/fuzz_openapi.py``.
 
+Both runs are slow (schemathesis spends most of the time generating
+strings for the blog's patterns), so they are marked ``slow``: run them with
+``python -m pytest -m slow tests/test_openapi_fuzz.py``.
+
 The script serves ``examples/blog`` with ``microroutes serve`` on a free port
 and a temporary database, and runs every schemathesis check against the
 document the blog serves: no server error, and no status code, content type,
@@ -27,10 +31,11 @@ def fuzz(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_short_fuzzing_run_finds_nothing() -> None:
     done = fuzz("--max-examples", "5", "--phases", "examples,coverage,fuzzing")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "No issues found" in done.stdout or " passed" in done.stdout, done.stdout
+    assert " passed" in done.stdout, done.stdout
 
 
 @pytest.mark.slow
