@@ -14,6 +14,7 @@ which ``App.routes()`` lists for tools such as the OpenAPI document.
 """
 
 from ._binding import FORM_MEDIA_TYPES, bind_handler
+from ._labels import type_label
 from ._signature import JSON_MEDIA_TYPE, HandlerSignature, read_signature
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "HandlerSignature",
     "bind_handler",
     "read_signature",
+    "type_label",
 ]

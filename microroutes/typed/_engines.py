@@ -25,7 +25,10 @@ __all__ = ["Engine", "Invalid", "Problem", "build_engine", "object_fields"]
 Problem = dict[str, Any]
 Loc = tuple[str | int, ...]
 
+#: Most problems listed in one error response.
+MAX_PROBLEMS = 50
 _PATH_SUFFIX = re.compile(r" - at `\$(.*)`$")
+_MISSING_FIELD = re.compile(r"Object missing required field `(.*)`")
 _PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[([^\]]*)\]")
 _OBJECT_TYPES = (
     msgspec.inspect.StructType,
@@ -169,25 +172,58 @@ def _refuse_custom_types(info: msgspec.inspect.Type, seen: set[int]) -> None:
 def _every_problem(
     raw: object, annotation: Any, error: msgspec.ValidationError, loc: Loc, *, strict: bool
 ) -> list[Problem]:
-    """One problem per failing field of an object: msgspec itself stops at the first."""
-    fields = _field_types(annotation)
-    if fields is None or not isinstance(raw, dict):
-        return [_problem(error, loc)]
+    """One problem per failing field or item: msgspec itself stops at the first.
+
+    Each field of an object, value of a dict or item of a list is checked on
+    its own; at most :data:`MAX_PROBLEMS` are listed.
+    """
     found: list[Problem] = []
-    for key, field_type, required in fields:
-        if key not in raw:
-            if required:
-                found.append({"loc": [*loc, key], "msg": f"Object missing required field `{key}`"})
-            continue
+    for key, value, value_type in _parts(raw, annotation, found, loc):
+        if len(found) >= MAX_PROBLEMS:
+            break
         try:
-            msgspec.convert(raw[key], field_type, strict=strict)
+            msgspec.convert(value, value_type, strict=strict)
         except msgspec.ValidationError as inner:
-            found.extend(_every_problem(raw[key], field_type, inner, (*loc, key), strict=strict))
-    # A problem beyond single fields (__post_init__, unknown fields) shows as msgspec said it.
-    return found or [_problem(error, loc)]
+            found.extend(_every_problem(value, value_type, inner, (*loc, key), strict=strict))
+    # A problem beyond single parts (__post_init__, unknown fields) shows as msgspec said it.
+    return found[:MAX_PROBLEMS] or [_problem(error, loc)]
+
+
+def _parts(
+    raw: object, annotation: Any, missing: list[Problem], loc: Loc
+) -> Iterator[tuple[str | int, object, Any]]:
+    """``(key, value, type)`` of each part of ``raw`` that ``annotation`` types on its own.
+
+    Required object fields absent from ``raw`` are added to ``missing``.
+    """
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, _UNION_TYPE) and raw is not None:
+        members = [arg for arg in args if arg is not type(None)]
+        if len(members) == 1:
+            yield from _parts(raw, members[0], missing, loc)
+        return
+    if isinstance(raw, list) and (origin in (list, set, frozenset) or _is_var_tuple(origin, args)):
+        yield from ((index, item, args[0]) for index, item in enumerate(raw))
+        return
+    if not isinstance(raw, dict):
+        return
+    if origin is dict and len(args) == 2:
+        yield from ((key, value, args[1]) for key, value in raw.items())
+        return
+    for key, field_type, required in _field_types(annotation) or ():
+        if key in raw:
+            yield key, raw[key], field_type
+        elif required:
+            missing.append({"loc": [*loc, key], "msg": f"Object missing required field `{key}`"})
+
+
+def _is_var_tuple(origin: object, args: tuple[Any, ...]) -> bool:
+    return origin is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
 def _field_types(annotation: Any) -> list[tuple[str, Any, bool]] | None:
+    """``(key, type, required)`` per field of a dataclass, TypedDict or Struct."""
     try:
         info = msgspec.inspect.type_info(annotation)
         if not isinstance(info, _OBJECT_TYPES):
@@ -201,13 +237,16 @@ def _field_types(annotation: Any) -> list[tuple[str, Any, bool]] | None:
 def _problem(error: Exception, loc: Loc) -> Problem:
     """msgspec's ``"Expected `int`, got `str` - at `$.tags[2]`"`` as a loc and a message."""
     message = str(error)
-    found = _PATH_SUFFIX.search(message)
-    if found is None:
-        return {"loc": list(loc), "msg": message}
     steps: list[str | int] = list(loc)
-    for name, index, key in _PATH_STEP.findall(found.group(1)):
-        steps.append(int(index) if index else (name or key))
-    return {"loc": steps, "msg": message[: found.start()]}
+    found = _PATH_SUFFIX.search(message)
+    if found is not None:
+        for name, index, key in _PATH_STEP.findall(found.group(1)):
+            steps.append(int(index) if index else (name or key))
+        message = message[: found.start()]
+    missing = _MISSING_FIELD.fullmatch(message)
+    if missing is not None:  # name the field itself, as the per-field check does
+        steps.append(missing.group(1))
+    return {"loc": steps, "msg": message}
 
 
 class _PydanticEngine:
