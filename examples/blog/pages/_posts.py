@@ -29,6 +29,10 @@ FIELDS = ("title", "body", "slug")
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _COLUMNS = "id, slug, title, body, created, updated"
+_INSERT = (
+    "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
+    f" RETURNING {_COLUMNS}"
+)
 
 
 def now() -> str:
@@ -129,11 +133,7 @@ def create_post(conn: sqlite3.Connection, new: NewPost) -> sqlite3.Row:
     when = now()
     try:
         with transaction(conn):
-            cursor = conn.execute(
-                "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)"
-                f" RETURNING {_COLUMNS}",
-                (slug, fields["title"], fields["body"], when, when),
-            )
+            cursor = conn.execute(_INSERT, (slug, fields["title"], fields["body"], when, when))
             row: sqlite3.Row = cursor.fetchone()
             cursor.close()
     except sqlite3.IntegrityError:

@@ -14,8 +14,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 MAX_TITLE = 200
 MAX_BODY = 100_000
 MAX_SLUG = 80
-#: Paging of ``GET /api/posts``.
-DEFAULT_LIMIT = 10
+#: Paging of ``GET /api/posts``: 10 posts a page unless ``limit`` says otherwise.
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000_000
 
@@ -105,7 +104,5 @@ class PostPage(Struct):
 class Paging(Struct):
     """Which page of posts to list."""
 
-    limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT, description="Posts per page.")] = (
-        DEFAULT_LIMIT
-    )
+    limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT, description="Posts per page.")] = 10
     offset: Annotated[int, Meta(ge=0, le=MAX_OFFSET, description="Posts to skip.")] = 0
