@@ -9,7 +9,7 @@ import pytest
 from conftest import write_files
 from openapi_spec_validator import validate
 
-from microroutes import App, openapi_document
+from microroutes import App, SiteError, openapi_document
 
 ITEMS = '''
     import enum
@@ -142,6 +142,9 @@ def document(app: App) -> dict[str, Any]:
     return found
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def schema_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -224,9 +227,11 @@ def test_a_typed_query_becomes_one_parameter_per_field(document: dict[str, Any])
 def test_a_typed_body_and_its_statuses(document: dict[str, Any]) -> None:
     post = document["paths"]["/api/items"]["post"]
     assert post["requestBody"]["required"] is True
-    assert set(post["requestBody"]["content"]) >= {"application/json"}
-    for media in post["requestBody"]["content"].values():
-        assert media == {"schema": schema_ref("NewItem")}
+    # A flat type may come as a form too; each media type has the same schema.
+    assert post["requestBody"]["content"] == {
+        media: {"schema": schema_ref("NewItem")}
+        for media in ("application/json", FORM, "multipart/form-data")
+    }
     responses = post["responses"]
     assert sorted(responses) == ["201", "400", "409", "413", "415", "422", "500"]
     assert responses["201"] == {
@@ -264,6 +269,7 @@ def test_typed_path_parameters_and_several_answers(document: dict[str, Any]) -> 
 def test_an_optional_pydantic_body(document: dict[str, Any]) -> None:
     put = document["paths"]["/api/users"]["put"]
     assert put["requestBody"]["required"] is False
+    assert list(put["requestBody"]["content"]) == ["application/json"]  # nested: JSON only
     assert put["requestBody"]["content"]["application/json"]["schema"] == {
         "anyOf": [schema_ref("User"), {"type": "null"}]
     }
@@ -288,3 +294,51 @@ def test_a_typed_catch_all_is_still_one_string_in_the_path(document: dict[str, A
         "description": "OK",
         "content": {"application/octet-stream": {"schema": {}}},
     }
+
+
+def test_a_type_without_a_schema_is_left_open(make_site: Any) -> None:
+    site = make_site(
+        {
+            "pages/thing.py": """
+                class Opaque:
+                    pass
+
+                def GET(req, res) -> Opaque:
+                    return {}
+            """
+        }
+    )
+    document = openapi_document(App(site))
+    validate(document)
+    assert document["paths"]["/thing"]["get"]["responses"]["200"] == {
+        "description": "OK",
+        "content": {"application/json": {"schema": {}}},
+    }
+
+
+def test_a_pydantic_model_named_like_another_type_is_an_error(make_site: Any) -> None:
+    site = make_site(
+        {
+            "pages/a.py": """
+                from dataclasses import dataclass
+
+                @dataclass
+                class Item:
+                    x: int
+
+                def GET(req, res) -> Item:
+                    return Item(1)
+            """,
+            "pages/b.py": """
+                from pydantic import BaseModel
+
+                class Item(BaseModel):
+                    y: str
+
+                def GET(req, res) -> Item:
+                    return Item(y="")
+            """,
+        }
+    )
+    with pytest.raises(SiteError, match="two different types are both named 'Item'"):
+        openapi_document(App(site))

@@ -73,7 +73,7 @@ def slugify(title: str) -> str:
 def _unfit(where: list[str], message: str) -> UnprocessableContent:
     """A 422 shaped like the typed handlers' own: one problem and where it is."""
     return UnprocessableContent(
-        "the body does not fit", detail=[{"loc": ["body", *where], "msg": message}]
+        "invalid request body", detail=[{"loc": ["body", *where], "msg": message}]
     )
 
 
