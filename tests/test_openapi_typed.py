@@ -342,3 +342,22 @@ def test_a_pydantic_model_named_like_another_type_is_an_error(make_site: Any) ->
     )
     with pytest.raises(SiteError, match="two different types are both named 'Item'"):
         openapi_document(App(site))
+
+
+def test_a_type_named_error_is_refused_not_mixed_up(make_site: Any) -> None:
+    site = make_site(
+        {
+            "pages/a.py": """
+                from dataclasses import dataclass
+
+                @dataclass
+                class Error:
+                    code: int
+
+                def GET(req, res) -> Error:
+                    return Error(1)
+            """
+        }
+    )
+    with pytest.raises(SiteError, match="type named 'Error' clashes with the error schema"):
+        openapi_document(App(site))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import SiteError
 from ..methods import HTTP_METHODS
 from ..table import RouteInfo
 from ..typed import HandlerSignature
@@ -70,11 +72,7 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
             rendered = _render(operation, path, schemas)
             rendered["operationId"] = _unique_id(operation.method, path.path, ids)
             item[operation.method.lower()] = rendered
-    components = {
-        "Error": ERROR_SCHEMA,
-        "ValidationError": VALIDATION_ERROR_SCHEMA,
-        **schemas.components,
-    }
+    components = {**schemas.components, **_own_schemas(schemas.components)}
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -84,6 +82,17 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
             "responses": shared_responses(),
         },
     }
+
+
+def _own_schemas(taken: Mapping[str, Any]) -> dict[str, Any]:
+    """The framework's error schemas (fresh copies); a site type may not take their names."""
+    own = {"Error": ERROR_SCHEMA, "ValidationError": VALIDATION_ERROR_SCHEMA}
+    for name in own:
+        if name in taken:
+            raise SiteError(
+                f"a type named {name!r} clashes with the error schema of that name; rename it"
+            )
+    return copy.deepcopy(own)
 
 
 def _path_item(route: RouteInfo) -> dict[str, Any]:
