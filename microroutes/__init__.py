@@ -29,6 +29,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
+from .typed import HandlerSignature
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ __all__ = [
     "Forbidden",
     "HTTPError",
     "HTTPStatus",
+    "HandlerSignature",
     "InternalServerError",
     "MethodNotAllowed",
     "NotFound",

@@ -174,7 +174,7 @@ def test_wrong_top_level_json_type_is_422(client) -> None:
 
 
 def test_every_bad_item_is_listed_up_to_a_cap(client) -> None:
-    from microroutes.typed._engines import MAX_PROBLEMS
+    from microroutes.typed._problems import MAX_PROBLEMS
 
     response = client.post("/numbers", json=[1, "a", 2, "b"])
     assert assert_error(response, 422)["detail"] == [

@@ -426,3 +426,34 @@ def test_head_of_typed_get_has_no_body(client) -> None:
     assert int(response.headers["Content-Length"]) == len(
         json.dumps({"id": 3, "name": "one", "price": 1.5, "tags": []}, separators=(",", ":"))
     )
+
+
+def test_query_and_body_problems_are_listed_together(make_site) -> None:
+    from conftest import client_for
+
+    site = make_site(
+        {
+            "pages/_shapes.py": SHAPES,
+            "pages/things/[id].py": """\
+                from __future__ import annotations
+
+                from .._shapes import NewItem, Paging
+
+
+                def POST(req, res, body: NewItem, query: Paging, id: int):
+                    return {"id": id}
+            """,
+        }
+    )
+    client = client_for(site)
+    response = client.post("/things/1?limit=0", json={"name": "a", "price": "x"})
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["message"] == "invalid query string and request body"
+    assert error["detail"] == [
+        {"loc": ["query", "limit"], "msg": "Expected `int` >= 1"},
+        {"loc": ["body", "price"], "msg": "Expected `float`, got `str`"},
+    ]
+    # A path that names nothing is a 404 before the query and body are looked at.
+    assert client.post("/things/x?limit=0", json={}).status_code == 404
+    assert client.post("/things/2?limit=3", json={"name": "a", "price": 1}).json == {"id": 2}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Annotated
 
+import annotated_types
 import msgspec
 import pytest
 
@@ -225,3 +227,23 @@ def test_pydantic_model_is_json_not_a_stream() -> None:
 def test_a_model_class_is_still_refused() -> None:
     with pytest.raises(TypeError, match="a handler must return"):
         to_response(Tag, Response())
+
+
+def test_annotated_types_constraints_are_applied() -> None:
+    from microroutes import NotFound
+    from microroutes.typed import bind_handler
+
+    def GET(req, res, id: Annotated[int, annotated_types.Gt(0)]):
+        return {"id": id}
+
+    handler, _ = bind_handler(GET, "things/[id].py: GET", ("id",))
+
+    class FakeRequest:
+        path = "/things/0"
+
+        def __init__(self, value: str) -> None:
+            self.params = {"id": value}
+
+    assert handler(FakeRequest("3"), None) == {"id": 3}  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        handler(FakeRequest("0"), None)  # type: ignore[arg-type]

@@ -45,29 +45,24 @@ def bind_handler(
     readers: list[tuple[str, Reader]] = []
     for name in signature.arguments:
         try:
-            if name == BODY:
-                if signature.body is None:
-                    readers.append((name, _untyped_body))
-                    continue
-                body = _BodyReader(signature)
-                signature = dataclasses.replace(signature, media_types=body.media_types)
-                readers.append((name, body))
-            elif name == QUERY:
-                readers.append(
-                    (
-                        name,
-                        _untyped_query
-                        if signature.query is None
-                        else _query_reader(signature.query),
-                    )
-                )
-            elif name in signature.params:
-                readers.append((name, _ParamReader(name, signature.params[name])))
-            else:
-                readers.append((name, functools.partial(_untyped_param, name=name)))
+            reader = _reader_for(name, signature)
         except (TypeError, ValueError) as error:
             raise SiteError(f"{where}: parameter {name!r}: {error}") from None
+        if isinstance(reader, _BodyReader):
+            signature = dataclasses.replace(signature, media_types=reader.media_types)
+        readers.append((name, reader))
     return _wrapper(signature.function, readers), signature
+
+
+def _reader_for(name: str, signature: HandlerSignature) -> Reader:
+    """What reads argument ``name`` from a request; ``TypeError`` for an unsupported type."""
+    if name == BODY:
+        return _untyped_body if signature.body is None else _BodyReader(signature)
+    if name == QUERY:
+        return _untyped_query if signature.query is None else _query_reader(signature.query)
+    if name in signature.params:
+        return _ParamReader(name, signature.params[name])
+    return functools.partial(_untyped_param, name=name)
 
 
 def _wrapper(function: Callable[..., object], readers: list[tuple[str, Reader]]) -> Handler:
@@ -79,10 +74,34 @@ def _wrapper(function: Callable[..., object], readers: list[tuple[str, Reader]])
 
         return functools.wraps(function)(body_handler)
 
+    # Path parameters first (a URL naming nothing is a 404 whatever the body), the body last.
+    ordered = sorted(readers, key=lambda reader: _READ_ORDER.get(reader[0], 0))
+
     def typed_handler(req: Request, res: object) -> object:
-        return function(req, res, **{name: read(req) for name, read in readers})
+        arguments: dict[str, Any] = {}
+        invalid: list[UnprocessableContent] = []
+        for name, read in ordered:
+            try:
+                arguments[name] = read(req)
+            except UnprocessableContent as error:  # list the query's and the body's problems
+                invalid.append(error)
+        if invalid:
+            raise _combined(invalid)
+        return function(req, res, **arguments)
 
     return functools.wraps(function)(typed_handler)
+
+
+_READ_ORDER = {QUERY: 1, BODY: 2}
+
+
+def _combined(errors: list[UnprocessableContent]) -> UnprocessableContent:
+    if len(errors) == 1:
+        return errors[0]
+    detail: list[Any] = []
+    for error in errors:
+        detail.extend(error.detail if isinstance(error.detail, list) else [])
+    return UnprocessableContent("invalid query string and request body", detail=detail)
 
 
 def _untyped_body(req: Request) -> Any:
@@ -161,38 +180,34 @@ class _BodyReader:
 
     def __call__(self, req: Request) -> Any:
         content_type = req.environ.get("CONTENT_TYPE", "")
-        if content_type != JSON_MEDIA_TYPE:
-            return self._read_other(req, content_type)
+        if content_type == JSON_MEDIA_TYPE:  # the common case, without parsing the header
+            return self._json(req)
+        mimetype = parse_options_header(content_type)[0].lower()
+        if mimetype == JSON_MEDIA_TYPE or _is_json_suffix(mimetype):
+            return self._json(req)
+        if self._many is not None and mimetype in FORM_MEDIA_TYPES:
+            return self._form(req, self._many)
+        if not mimetype and not req.data:
+            return self._empty()
+        accepted = ", ".join(self.media_types)
+        raise UnsupportedMediaType(f"the body must be sent as {accepted}")
+
+    def _json(self, req: Request) -> Any:
         data = req.data
         if not data:
             return self._empty()
         try:
             return self._engine.from_json(data, (BODY,))
         except Invalid as error:
-            raise UnprocessableContent("invalid request body", detail=error.problems) from None
+            raise _invalid_body(error) from None
 
-    def _read_other(self, req: Request, content_type: str) -> Any:
-        mimetype = parse_options_header(content_type)[0].lower()
-        if mimetype == JSON_MEDIA_TYPE or _is_json_suffix(mimetype):
-            data = req.data
-            if not data:
-                return self._empty()
-            try:
-                return self._engine.from_json(data, (BODY,))
-            except Invalid as error:
-                raise UnprocessableContent("invalid request body", detail=error.problems) from None
-        if self._many is not None and mimetype in FORM_MEDIA_TYPES:
-            if not req.data:
-                return self._empty()
-            values = _strings(req.form, self._many)
-            try:
-                return self._engine.from_strings(values, (BODY,))
-            except Invalid as error:
-                raise UnprocessableContent("invalid request body", detail=error.problems) from None
-        if not mimetype and not req.data:
+    def _form(self, req: Request, many: frozenset[str]) -> Any:
+        if not req.data:
             return self._empty()
-        accepted = ", ".join(self.media_types)
-        raise UnsupportedMediaType(f"the body must be sent as {accepted}")
+        try:
+            return self._engine.from_strings(_strings(req.form, many), (BODY,))
+        except Invalid as error:
+            raise _invalid_body(error) from None
 
     def _empty(self) -> Any:
         if not self._required:
@@ -201,6 +216,10 @@ class _BodyReader:
             "a request body is required",
             detail=[{"loc": [BODY], "msg": "a request body is required"}],
         )
+
+
+def _invalid_body(error: Invalid) -> UnprocessableContent:
+    return UnprocessableContent("invalid request body", detail=error.problems)
 
 
 def _is_json_suffix(mimetype: str) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing
 from typing import Any
 
-__all__ = ["type_label"]
+from ._shapes import UNION_TYPE
 
-_UNION_TYPE: Any = type(int | None)
+__all__ = ["type_label"]
 
 
 def type_label(annotation: Any) -> str:
@@ -18,7 +18,7 @@ def type_label(annotation: Any) -> str:
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return type_label(args[0])
-    if origin in (typing.Union, _UNION_TYPE):
+    if origin in (typing.Union, UNION_TYPE):
         return " | ".join(type_label(arg) for arg in args)
     if origin is typing.Literal:
         return f"Literal[{', '.join(repr(arg) for arg in args)}]"
