@@ -25,9 +25,10 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> App:
     return App(BLOG)
 
 
-@pytest.fixture
-def document(app: App) -> dict[str, Any]:
-    found = openapi_document(app, title=TITLE, version="1.0.0")
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    """The blog's document, built and validated once (building it reads no database)."""
+    found = openapi_document(App(BLOG), title=TITLE, version="1.0.0")
     validate(found)
     return found
 
