@@ -361,3 +361,37 @@ def test_a_type_named_error_is_refused_not_mixed_up(make_site: Any) -> None:
     )
     with pytest.raises(SiteError, match="type named 'Error' clashes with the error schema"):
         openapi_document(App(site))
+
+
+def test_constraints_pydantic_checks_are_in_the_schema(make_site: Any) -> None:
+    # annotated_types constraints are applied by pydantic, so pydantic writes their schema.
+    site = make_site(
+        {
+            "pages/pages/[n].py": """
+                from dataclasses import dataclass
+                from typing import Annotated
+
+                import annotated_types
+
+                @dataclass
+                class Rename:
+                    name: Annotated[str, annotated_types.MaxLen(5)]
+
+                def GET(req, res, n: Annotated[int, annotated_types.Ge(1)]) -> int:
+                    return n
+
+                def PUT(req, res, n: int, body: Rename) -> Rename:
+                    return body
+            """
+        }
+    )
+    document = openapi_document(App(site))
+    validate(document)
+    item = document["paths"]["/pages/{n}"]
+    (n,) = item["get"]["parameters"]
+    assert n["schema"] == {"type": "integer", "minimum": 1}
+    body = item["put"]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].removeprefix("#/components/schemas/")
+    assert name.endswith("Rename")  # pydantic may qualify the name with its module
+    rename = document["components"]["schemas"][name]
+    assert rename["properties"]["name"]["maxLength"] == 5

@@ -7,14 +7,12 @@ becomes one shared ``#/components/schemas/Name`` however many operations use it.
 
 from __future__ import annotations
 
-import sys
-import typing
-from collections.abc import Iterable
 from typing import Any, Literal
 
 import msgspec
 
 from ..errors import SiteError
+from ..typed._pydantic import mentions_pydantic
 
 __all__ = ["COMPONENTS_PREFIX", "SchemaSet"]
 
@@ -48,8 +46,9 @@ class SchemaSet:
 
     def build(self) -> None:
         """Generate every added annotation's schema in one batch per engine."""
-        pydantic_types = [t for t in self._types if _mentions_pydantic(t)]
-        msgspec_types = [t for t in self._types if not _mentions_pydantic(t)]
+        # The same choice the typed handlers make, so a schema describes what is checked.
+        pydantic_types = [t for t in self._types if mentions_pydantic(t, set())]
+        msgspec_types = [t for t in self._types if not mentions_pydantic(t, set())]
         self._build_msgspec(msgspec_types)
         if pydantic_types:
             self._build_pydantic(pydantic_types)
@@ -102,31 +101,3 @@ class SchemaSet:
         self._merge(dict(definitions.get("$defs", {})))
         for index, annotation in enumerate(types):
             self._schemas[id(annotation)] = dict(schemas[(index, "validation")])
-
-
-def _mentions_pydantic(annotation: Any) -> bool:
-    """Whether a pydantic model or ``Field`` appears anywhere in ``annotation``."""
-    pydantic = sys.modules.get("pydantic")
-    if pydantic is None:
-        return False  # not imported, so no annotation can hold one
-    return any(_is_pydantic(part, pydantic) for part in _walk(annotation))
-
-
-def _is_pydantic(part: Any, pydantic: Any) -> bool:
-    if isinstance(part, type) and issubclass(part, pydantic.BaseModel):
-        return True
-    return isinstance(part, pydantic.fields.FieldInfo)
-
-
-def _walk(annotation: Any) -> Iterable[Any]:
-    """``annotation``, its type arguments and ``Annotated`` metadata, recursively."""
-    stack = [annotation]
-    seen: set[int] = set()
-    while stack:
-        part = stack.pop()
-        if id(part) in seen:
-            continue
-        seen.add(id(part))
-        yield part
-        stack.extend(typing.get_args(part))
-        stack.extend(getattr(part, "__metadata__", ()))
