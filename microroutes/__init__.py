@@ -26,6 +26,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .methods import allow, handles
+from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
 from .routing import RouteKind
@@ -35,6 +36,7 @@ from .typed import HandlerSignature
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "App",
     "BadRequest",
     "Conflict",
@@ -62,4 +64,6 @@ __all__ = [
     "__version__",
     "allow",
     "handles",
+    "openapi_document",
+    "openapi_handler",
 ]

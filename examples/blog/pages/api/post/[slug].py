@@ -1,0 +1,58 @@
+"""``/api/post/<slug>``: read, replace, update or delete one post by its slug.
+
+Renaming a post to a slug another post has is a 409; the new address of a
+renamed post is in the ``Content-Location`` header.
+"""
+
+from typing import Annotated
+
+from microroutes import Answer, NotFound
+
+from ..._db import connect
+from ..._posts import api_path, as_post, changes, delete_post, find_post, update_post
+from ..._types import NewPost, Post, SomeChange
+
+#: Largest request body this route accepts (413 beyond).
+MAX_BODY_SIZE = 256 * 1024
+#: What the handlers answer besides the framework's own errors.
+ERRORS = {
+    "PUT": {409: "The new slug belongs to another post."},
+    "PATCH": {409: "The new slug belongs to another post."},
+}
+
+
+def GET(req, res, slug: str) -> Post:
+    """The post."""
+    with connect() as conn:
+        post = find_post(conn, slug)
+    if post is None:
+        raise NotFound("no such post")
+    return as_post(post)
+
+
+def PUT(req, res, slug: str, body: NewPost) -> Post:
+    """Replace the title and body; the slug is kept unless one is sent."""
+    return _update(res, slug, changes(body))
+
+
+def PATCH(req, res, slug: str, body: SomeChange) -> Post:
+    """Change any of the title, body and slug."""
+    return _update(res, slug, changes(body))
+
+
+def DELETE(req, res, slug: str) -> Annotated[None, Answer(204, description="Deleted.")]:
+    """Delete the post."""
+    with connect() as conn:
+        if not delete_post(conn, slug):
+            raise NotFound("no such post")
+    res.status(204)
+
+
+def _update(res, slug, fields):
+    with connect() as conn:
+        post = update_post(conn, slug, fields)
+    if post is None:
+        raise NotFound("no such post")
+    if post["slug"] != slug:
+        res.set_header("Content-Location", api_path(post["slug"]))
+    return as_post(post)
