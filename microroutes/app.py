@@ -303,18 +303,32 @@ class App:
         environ: dict[str, Any],
     ) -> Response:
         res = Response()
-        file = endpoint.route.file
         if endpoint.middleware:
-            chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
+            return self._call_through_middleware(endpoint, table, method, req, res, environ)
+        # No closures here: every request without middleware takes this path.
+        return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
-            def call_handler() -> Response:
-                return _started(to_response(table.resolve(method)(req, res), res, file), file)
+    def _call_through_middleware(
+        self,
+        endpoint: Endpoint[Middleware],
+        table: MethodTable,
+        method: str,
+        req: Request,
+        res: Response,
+        environ: dict[str, Any],
+    ) -> Response:
+        file = endpoint.route.file
+        chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
 
-            def respond(error: BaseException) -> Response:
-                return self.error_response(error, environ)
+        def call_handler() -> Response:
+            # The stream's first chunk is pulled inside the chain, so its errors reach
+            # the middleware as error responses (with CORS headers, for one).
+            return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
-            return run_chain(chain, req, res, call_handler, respond)
-        return to_response(table.resolve(method)(req, res), res, file)  # _dispatch starts a stream
+        def respond(error: BaseException) -> Response:
+            return self.error_response(error, environ)
+
+        return run_chain(chain, req, res, call_handler, respond)
 
     def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
         """The response for any exception: the one place errors become responses.

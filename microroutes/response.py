@@ -439,11 +439,14 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     if value is None:
         return res
     if isinstance(value, (dict, list)):
-        return _send_json(res, value, where)
+        try:  # inline, not _send_json: this is every JSON answer's path
+            return res.json(value)
+        except (TypeError, ValueError) as error:
+            raise _json_error(error, where) from error
     if isinstance(value, Response):
         return value
     if is_model(value):  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
-        return _send_json(res, value, where, model=True)
+        return _send_model(res, value, where)
     if isinstance(value, (str, bytes, bytearray, memoryview)):
         return res.send(value)
     if isinstance(value, Iterable) and not isinstance(value, Sized):
@@ -451,13 +454,17 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     raise TypeError(_not_a_body(value, where))
 
 
-def _send_json(res: Response, value: object, where: str, *, model: bool = False) -> Response:
-    """``res.json(value)``; a value with no JSON form is an error naming ``where``."""
+def _send_model(res: Response, value: object, where: str) -> Response:
+    """``value`` (see :func:`is_model`) as JSON; no JSON form is an error naming ``where``."""
     try:
-        return res.json(typed_builtins(value) if model else value)
+        return res.json(typed_builtins(value))
     except (TypeError, ValueError) as error:
-        kind = TypeError if isinstance(error, TypeError) else ValueError
-        raise kind(f"{where}: cannot send the returned value as JSON: {error}") from error
+        raise _json_error(error, where) from error
+
+
+def _json_error(error: TypeError | ValueError, where: str) -> TypeError | ValueError:
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    return kind(f"{where}: cannot send the returned value as JSON: {error}")
 
 
 def _not_a_body(value: object, where: str) -> str:
