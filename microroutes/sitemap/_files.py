@@ -81,11 +81,19 @@ class _TempFile:
         return self.final
 
 
-def _newest(day: date | None, moment: datetime | None) -> date | None:
-    """The later of the newest date and the newest (aware) datetime of a part."""
-    if day is None or moment is None:
-        return moment if day is None else day
-    return day if datetime.combine(day, time(), timezone.utc) >= moment else moment
+def _newest(day: date | None, moment: datetime | None, naive: datetime | None) -> date | None:
+    """The latest of a part's newest date, aware datetime and naive (UTC) datetime."""
+    candidates: list[datetime] = []
+    if day is not None:
+        candidates.append(datetime.combine(day, time(), timezone.utc))
+    if moment is not None:
+        candidates.append(moment)
+    if naive is not None:
+        candidates.append(naive.replace(tzinfo=timezone.utc))
+    if not candidates:
+        return None
+    latest = max(candidates)
+    return day if day is not None and latest == candidates[0] else latest
 
 
 class _Parts:
@@ -126,7 +134,8 @@ class _Parts:
         part = self._open()
         buffer, pending, used, count = [start], start_size, start_size, 0
         day: date | None = None
-        moment: datetime | None = None
+        moment: datetime | None = None  # the newest aware datetime
+        naive: datetime | None = None  # the newest naive one (UTC)
         for number, entry in enumerate(entries):
             try:
                 line = render(entry)
@@ -139,10 +148,10 @@ class _Parts:
                     reason = f"the entry alone takes a file past max_bytes ({self._max_bytes:,})"
                     reject(on_error, reason, number, entry)
                     continue
-                self._finish(part, buffer, _newest(day, moment))
+                self._finish(part, buffer, _newest(day, moment, naive))
                 part = self._open()
                 buffer, pending, used, count = [start], start_size, start_size, 0
-                day = moment = None
+                day = moment = naive = None
             buffer.append(line)
             pending += size
             used += size
@@ -153,12 +162,15 @@ class _Parts:
             lastmod = renderer.lastmod
             if lastmod is None:
                 continue
-            if isinstance(lastmod, datetime):
-                if moment is None or lastmod > moment:
-                    moment = lastmod
-            elif day is None or lastmod > day:
-                day = lastmod
-        self._finish(part, buffer, _newest(day, moment))
+            if not isinstance(lastmod, datetime):
+                if day is None or lastmod > day:
+                    day = lastmod
+            elif lastmod.tzinfo is None:
+                if naive is None or lastmod > naive:
+                    naive = lastmod
+            elif moment is None or lastmod > moment:
+                moment = lastmod
+        self._finish(part, buffer, _newest(day, moment, naive))
 
 
 def write_sitemaps(
