@@ -128,9 +128,7 @@ class _Parts:
         self.files.append(part)
         return part
 
-    def _finish(
-        self, part: _TempFile, buffer: list[str], newest: date | None, count: int
-    ) -> None:
+    def _finish(self, part: _TempFile, buffer: list[str], newest: date | None, count: int) -> None:
         buffer.append(_URLSET_END)
         part.write("".join(buffer).encode())
         part.close()
