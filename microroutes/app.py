@@ -27,12 +27,13 @@ from .errors import (
     SiteError,
     from_werkzeug,
 )
-from .loader import Endpoint, LazyModule, SitePackage, route_builder
+from .loader import Endpoint, LazyModule, SitePackage
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import ChangeWatcher
 from .request import Request, parse_content_length
 from .response import Response, StartResponse, StreamedBody, to_response
+from .routefile import route_loader
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
 from .table import RouteInfo
@@ -120,11 +121,11 @@ class App:
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
         }
-        build = route_builder(self.max_body_size)
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            router.add(route, Endpoint(route, LazyModule(route.file, package, build), chain))
+            load = route_loader(route, self.max_body_size)
+            router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 
     def routes(self) -> list[RouteInfo]:
@@ -147,6 +148,8 @@ class App:
                     handlers=loaded.table.handlers(),
                     module=loaded.module,
                     max_body_size=loaded.max_body_size,
+                    sitemap_fields=loaded.sitemap_fields,
+                    sitemap_function=loaded.sitemap_function,
                 )
             )
         return table

@@ -14,21 +14,17 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Generic, TypeVar
 
 from .errors import SiteError
-from .methods import MethodTable
+from .routefile import LoadedRoute
 from .routing import Route
 
-__all__ = ["Endpoint", "LazyModule", "LoadedRoute", "SitePackage"]
+__all__ = ["Endpoint", "LazyModule", "SitePackage"]
 
 T = TypeVar("T")
-
-#: Module-level setting in a route file: its body limit in bytes (``None``: no limit).
-BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
 
 
 #: What tells one version of a file from another: (mtime in ns, size, inode).
@@ -121,8 +117,7 @@ class SitePackage:
 class LazyModule(Generic[T]):
     """A file imported on first use, and what ``build`` makes of the module.
 
-    ``get()`` imports once even under concurrent requests; ``unload()`` makes
-    the next ``get()`` import the file again.
+    ``get()`` imports once even under concurrent requests.
     """
 
     __slots__ = ("_build", "_lock", "_package", "file", "value")
@@ -147,39 +142,6 @@ class LazyModule(Generic[T]):
             if self.value is None:
                 self.value = self._build(self._package.import_file(self.file), self.file)
             return self.value
-
-    def unload(self) -> None:
-        """Forget the built value so the next :meth:`get` imports the file again."""
-        with self._lock:
-            self.value = None
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedRoute:
-    """What a route module provides once imported."""
-
-    #: Handlers by method.
-    table: MethodTable
-    #: Body limit in bytes (``None``: no limit).
-    max_body_size: int | None
-    #: The module itself.
-    module: ModuleType
-
-
-def route_builder(default_limit: int | None) -> Callable[[ModuleType, str], LoadedRoute]:
-    """A ``build`` function for route modules, given the app's default body limit."""
-
-    def build(module: ModuleType, file: str) -> LoadedRoute:
-        limit: object = getattr(module, BODY_LIMIT_SETTING, default_limit)
-        if limit is not None and (
-            not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
-        ):
-            raise SiteError(
-                f"{file}: {BODY_LIMIT_SETTING} must be a byte count or None, got {limit!r}"
-            )
-        return LoadedRoute(MethodTable.from_module(module, file), limit, module)
-
-    return build
 
 
 class Endpoint(Generic[T]):

@@ -16,8 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import HTTPStatus, MethodNotAllowed, SiteError
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from .request import Request
     from .response import Response
 
-__all__ = ["HTTP_METHODS", "Handler", "MethodTable", "allow", "handles"]
+__all__ = ["HTTP_METHODS", "Handler", "MethodTable", "allow", "check_handler", "handles"]
 
 #: The methods a route module may export, in the order ``Allow`` lists them.
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -93,15 +92,23 @@ def allow(req: Request, *methods: str) -> None:
     raise MethodNotAllowed(allowed)
 
 
-def _check_signature(function: Callable[..., object], where: str) -> None:
+def check_handler(function: object, where: str) -> Handler:
+    """``function`` if it can answer requests as ``function(req, res)``; else :class:`SiteError`.
+
+    ``where`` names the file and export, as in ``"api/post/[uid].py: GET"``.
+    """
+    if not callable(function):
+        raise SiteError(f"{where} must be a function, got {function!r}")
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
-        return  # builtins and some C callables have no signature to check
+        return function  # builtins and some C callables have no signature to check
     try:
         signature.bind(None, None)
     except TypeError:
         raise SiteError(f"{where} must accept two arguments (req, res), not {signature}") from None
+    handler: Handler = function
+    return handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,24 +125,8 @@ class MethodTable:
     allowed: tuple[str, ...]
 
     @classmethod
-    def from_module(cls, module: ModuleType, file: str) -> MethodTable:
-        """Build the table from a route module; :class:`SiteError` names ``file`` if broken."""
-        exports: dict[str, Handler] = {}
-        for method in HTTP_METHODS:
-            function = getattr(module, method, None)
-            if function is None:
-                continue
-            if not callable(function):
-                raise SiteError(f"{file}: {method} must be a function, got {function!r}")
-            _check_signature(function, f"{file}: {method}")
-            exports[method] = function
-        fallback: Any = getattr(module, "handler", None)
-        if fallback is not None:
-            if not callable(fallback):
-                raise SiteError(f"{file}: handler must be a function, got {fallback!r}")
-            _check_signature(fallback, f"{file}: handler")
-        if not exports and fallback is None:
-            raise SiteError(f"{file}: no handler; define GET, POST, ... or handler(req, res)")
+    def build(cls, exports: dict[str, Handler], fallback: Handler | None) -> MethodTable:
+        """The table for method ``exports`` and an optional ``handler`` for the rest."""
         declared: tuple[str, ...] | None = getattr(fallback, _DECLARED, None)
         if fallback is None:
             allowed = _with_implied(exports)

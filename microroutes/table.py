@@ -7,9 +7,10 @@ read the site through it rather than through the loader's internals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from .methods import Handler
 from .routing import RouteKind
@@ -39,3 +40,7 @@ class RouteInfo:
     module: ModuleType
     #: The route's body limit in bytes (``None``: no limit).
     max_body_size: int | None
+    #: The page's sitemap entry fields (``SITEMAP``), or ``None`` when it opts out.
+    sitemap_fields: Mapping[str, Any] | None
+    #: The module's ``sitemap(app)`` function, if it defines one.
+    sitemap_function: Callable[..., Iterable[Any]] | None

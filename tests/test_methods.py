@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import types
 
 import pytest
 from conftest import write_files
 
 from microroutes import App, SiteError, allow, handles
 from microroutes.errors import HTTPStatus, MethodNotAllowed
-from microroutes.methods import MethodTable
+from microroutes.methods import MethodTable, check_handler
 
 unknown_method = pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")
 
@@ -251,9 +250,7 @@ def test_handles_marks_the_function() -> None:
     def handler(req, res):
         return None
 
-    module = types.ModuleType("m")
-    module.handler = handler  # type: ignore[attr-defined]
-    table = MethodTable.from_module(module, "m.py")
+    table = MethodTable.build({}, check_handler(handler, "m.py: handler"))
     assert table.allowed == ("GET", "HEAD", "DELETE", "OPTIONS")
     assert table.resolve("DELETE") is handler
     with pytest.raises(MethodNotAllowed) as caught:

@@ -106,3 +106,16 @@ def test_sitemap_command_reports_bad_entries(make_site, tmp_path: Path, capsys) 
     status = main(["sitemap", str(site), "--out", str(tmp_path / "o"), "--hostname", "https://e.x"])
     assert status == 1
     assert "priority" in capsys.readouterr().err
+
+
+def test_a_bad_sitemap_setting_fails_at_start_up(make_site) -> None:
+    site = make_site({"pages/about.py": PAGE + "SITEMAP = 'yes'\n"})
+    app = App(site)
+    with pytest.raises(SiteError, match=r"about\.py: SITEMAP must be"):
+        app.load_all()
+
+
+def test_a_sitemap_that_is_not_a_function_names_the_file(make_site) -> None:
+    site = make_site({"pages/about.py": PAGE + "sitemap = ['/a']\n"})
+    with pytest.raises(SiteError, match=r"about\.py: sitemap must be a function"):
+        App(site).load_all()

@@ -3,15 +3,15 @@
 Static routes that are pages are listed by themselves; a route module lists
 the URLs it answers (a dynamic route's posts, say) with a ``sitemap(app)``
 function; ``SITEMAP = False`` leaves a route out, and ``SITEMAP = {...}``
-gives a static page's ``changefreq``, ``priority`` or ``lastmod``.
+gives a static page's ``changefreq``, ``priority`` or ``lastmod``. The route
+files' settings are read and checked by :mod:`microroutes.routefile`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ..errors import SiteError
 from ..routing import RouteKind
 from ._model import UrlLike
 
@@ -19,13 +19,7 @@ if TYPE_CHECKING:
     from ..app import App
     from ..table import RouteInfo
 
-__all__ = ["SITEMAP_FUNCTION", "SITEMAP_SETTING", "page_urls", "site_urls"]
-
-#: A route module's function yielding its sitemap entries: ``sitemap(app)``.
-SITEMAP_FUNCTION = "sitemap"
-#: A route module's setting: ``False`` to leave it out, or a mapping of entry fields.
-SITEMAP_SETTING = "SITEMAP"
-_PAGE_FIELDS = frozenset({"lastmod", "changefreq", "priority", "images", "alternates"})
+__all__ = ["page_urls", "site_urls"]
 
 
 def _is_page(route: RouteInfo) -> bool:
@@ -36,22 +30,6 @@ def _is_page(route: RouteInfo) -> bool:
     return segments[1] != "api" and "." not in segments[-1]
 
 
-def _setting(route: RouteInfo) -> Mapping[str, Any] | None:
-    """The module's ``SITEMAP`` fields, or ``None`` when it opts out."""
-    file = route.file
-    value = getattr(route.module, SITEMAP_SETTING, True)
-    if value is True:
-        return {}
-    if value is False or value is None:
-        return None
-    if isinstance(value, Mapping) and set(value) <= _PAGE_FIELDS:
-        return value
-    raise SiteError(
-        f"{file}: {SITEMAP_SETTING} must be True, False or a mapping of "
-        f"{', '.join(sorted(_PAGE_FIELDS))}; got {value!r}"
-    )
-
-
 def page_urls(app: App) -> Iterator[UrlLike]:
     """An entry per static page of ``app``'s route table, in path order.
 
@@ -59,13 +37,11 @@ def page_urls(app: App) -> Iterator[UrlLike]:
     segment has no dot (``/robots.txt`` and ``/sitemap.xml`` are files, not
     pages). Modules with a ``sitemap`` function or ``SITEMAP = False`` are
     left out; ``SITEMAP = {"changefreq": "daily", "priority": 1.0}`` adds fields.
-    Imports the route modules it looks at.
+    Imports every route module.
     """
     for route in app.routes():
-        if hasattr(route.module, SITEMAP_FUNCTION) or not _is_page(route):
-            continue
-        fields = _setting(route)
-        if fields is not None:
+        fields = route.sitemap_fields
+        if route.sitemap_function is None and fields is not None and _is_page(route):
             yield {"loc": route.pattern, **fields}
 
 
@@ -78,9 +54,5 @@ def site_urls(app: App) -> Iterator[UrlLike]:
     """
     yield from page_urls(app)
     for route in app.routes():
-        function = getattr(route.module, SITEMAP_FUNCTION, None)
-        if function is None:
-            continue
-        if not callable(function):
-            raise SiteError(f"{route.file}: {SITEMAP_FUNCTION} must be a function sitemap(app)")
-        yield from function(app)
+        if route.sitemap_function is not None:
+            yield from route.sitemap_function(app)
