@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timezone, tzinfo
 from gzip import GzipFile
 from pathlib import Path
 from typing import BinaryIO
@@ -83,19 +83,18 @@ class _TempFile:
         return self.final
 
 
-def _newest(day: date | None, moment: datetime | None, naive: datetime | None) -> date | None:
-    """The latest of a part's newest date, aware datetime and naive (UTC) datetime."""
-    candidates: list[datetime] = []
-    if day is not None:
-        candidates.append(datetime.combine(day, time(), timezone.utc))
-    if moment is not None:
-        candidates.append(moment)
-    if naive is not None:
-        candidates.append(naive.replace(tzinfo=timezone.utc))
-    if not candidates:
-        return None
-    latest = max(candidates)
-    return day if day is not None and latest == candidates[0] else latest
+def _newest(day: date | None, moments: dict[tzinfo | None, datetime]) -> date | None:
+    """The latest of a part's newest date and its newest datetime of each zone (naive: UTC)."""
+    candidates = [
+        moment.replace(tzinfo=timezone.utc) if zone is None else moment
+        for zone, moment in moments.items()
+    ]
+    latest = max(candidates, default=None)
+    if day is None:
+        return latest
+    if latest is None or datetime.combine(day, time(), timezone.utc) >= latest:
+        return day
+    return latest
 
 
 class _Parts:
@@ -148,8 +147,9 @@ class _Parts:
         part = self._open()
         buffer, pending, used, count = [start], start_size, start_size, 0
         day: date | None = None
-        moment: datetime | None = None  # the newest aware datetime
-        naive: datetime | None = None  # the newest naive one (UTC)
+        # The newest datetime per zone: comparing datetimes of one zone is
+        # cheap, across zones it costs microseconds.
+        moments: dict[tzinfo | None, datetime] = {}
         for number, entry in enumerate(entries):
             try:
                 line = render(entry)
@@ -162,10 +162,11 @@ class _Parts:
                     reason = f"the entry alone takes a file past max_bytes ({self._max_bytes:,})"
                     reject(on_error, reason, number, entry)
                     continue
-                self._finish(part, buffer, _newest(day, moment, naive), count)
+                self._finish(part, buffer, _newest(day, moments), count)
                 part = self._open()
                 buffer, pending, used, count = [start], start_size, start_size, 0
-                day = moment = naive = None
+                day = None
+                moments = {}
             buffer.append(line)
             pending += size
             used += size
@@ -181,12 +182,12 @@ class _Parts:
             if not isinstance(lastmod, datetime):
                 if day is None or lastmod > day:
                     day = lastmod
-            elif lastmod.tzinfo is None:
-                if naive is None or lastmod > naive:
-                    naive = lastmod
-            elif moment is None or lastmod > moment:
-                moment = lastmod
-        self._finish(part, buffer, _newest(day, moment, naive), count)
+            else:
+                zone = lastmod.tzinfo
+                latest = moments.get(zone)
+                if latest is None or lastmod > latest:
+                    moments[zone] = lastmod
+        self._finish(part, buffer, _newest(day, moments), count)
 
 
 def write_sitemaps(
