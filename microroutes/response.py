@@ -14,7 +14,7 @@ import json as _json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus as _Status
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 from werkzeug.http import dump_cookie
 from werkzeug.urls import iri_to_uri
+
+from .asyncio_bridge import iterate_async
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
@@ -395,7 +397,7 @@ def to_response(value: object, res: Response) -> Response:
 
     ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
     ``dict``/``list`` -> JSON; ``str``/``bytes`` -> body; any other iterable ->
-    a streamed body. Anything else is a ``TypeError``.
+    a streamed body; an async iterable -> streamed too. Anything else is a ``TypeError``.
     """
     if value is None:
         return res
@@ -407,6 +409,8 @@ def to_response(value: object, res: Response) -> Response:
         isinstance(value, Iterable) and not isinstance(value, Mapping)
     ):
         return res.send(value)
+    if isinstance(value, AsyncIterable):  # streamed one step of the thread's loop per chunk
+        return res.send(iterate_async(value))
     raise TypeError(
         "a handler must return None, a Response, a dict or list (JSON), str, bytes or an "
         f"iterable of bytes; got {type(value).__name__}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable, check_handler
 
@@ -88,10 +89,10 @@ def _method_table(module: ModuleType, file: str) -> MethodTable:
     for method in HTTP_METHODS:
         function = getattr(module, method, None)
         if function is not None:
-            exports[method] = check_handler(function, f"{file}: {method}")
+            exports[method] = bridge_handler(check_handler(function, f"{file}: {method}"))
     fallback: Any = getattr(module, FALLBACK_HANDLER, None)
     if fallback is not None:
-        fallback = check_handler(fallback, f"{file}: {FALLBACK_HANDLER}")
+        fallback = bridge_handler(check_handler(fallback, f"{file}: {FALLBACK_HANDLER}"))
     if not exports and fallback is None:
         raise SiteError(f"{file}: no handler; define GET, POST, ... or handler(req, res)")
     return MethodTable.build(exports, fallback)
