@@ -25,7 +25,7 @@ from typing import Any
 
 from ..app import App
 from .options import ServeOptions
-from .site import WSGIApp, load_site, start_app, wsgi_stack
+from .site import WSGIApp, body_limit, load_site, start_app, wsgi_stack
 from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
 
 __all__ = ["GRANIAN_MISSING", "granian_available", "run_granian"]
@@ -122,7 +122,7 @@ def _load_worker_app(options: ServeOptions) -> WSGIApp:
         report(error, debug=options.debug)
         raise SystemExit(EXIT_STARTUP_FAILED) from None
     _worker_apps.append(app)
-    return wsgi_stack(app, options)
+    return wsgi_stack(app, options, drain_limit=body_limit(app))
 
 
 def _serve_worker(*args: Any) -> None:

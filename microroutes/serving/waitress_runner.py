@@ -20,15 +20,11 @@ from typing import Any
 from ..app import App
 from .options import ServeOptions
 from .signals import stop_requested
-from .site import load_site, start_app, wsgi_stack
+from .site import body_limit, load_site, start_app, wsgi_stack
 from .startup import describe_bind_error
 
 __all__ = ["run_waitress"]
 
-#: waitress's own default body limit (1 GiB), kept when some route has no limit.
-_WAITRESS_BODY_LIMIT = 1 << 30
-#: Room over the largest route limit, so the app answers just-too-large bodies with its JSON 413.
-_WAITRESS_BODY_MARGIN = 1 << 20
 _DRAIN_POLL = 0.02
 
 
@@ -44,16 +40,14 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
     from waitress.server import create_server
 
     app = load_site(options)
-    largest = app.largest_body_size()
-    # waitress refuses a body far over every route's limit with 413 before buffering it.
-    body_limit = _WAITRESS_BODY_LIMIT if largest is None else largest + _WAITRESS_BODY_MARGIN
     try:
         server: Any = create_server(
             wsgi_stack(app, options),
             host=options.host,
             port=options.port,
             threads=options.threads,
-            max_request_body_size=body_limit,
+            # waitress refuses a body far over every route's limit before buffering it.
+            max_request_body_size=body_limit(app),
         )
     except OSError as error:
         raise describe_bind_error(options.host, options.port, error) from error
