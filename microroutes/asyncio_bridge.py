@@ -1,25 +1,27 @@
 """``async def`` handlers and middleware under a WSGI server.
 
 WSGI is synchronous: a server thread calls the app and waits for the answer.
-An ``async def`` handler is run here on an event loop kept per server thread
-(created on the thread's first async request, closed when the thread ends)
-and awaited to completion before the thread answers; an async generator (or
-any async iterable body) is streamed one chunk per step of that loop.
+An ``async def`` handler is run to completion on an event loop before the
+thread answers; an async generator (or any async iterable body) is streamed
+one chunk per step of a loop. Loops are made once and reused: a request takes
+an idle one (a thread answering requests one after another keeps getting the
+same one), runs its async work on it and gives it back, so there are never
+more loops than requests running at once, and none is made per request.
 
 Only route files that define async functions pay for this: the route loader
 wraps them once, at import (:func:`bridge_handler`, :func:`bridge_middleware`),
 and sync functions are returned unchanged.
 
 Async middleware awaits ``call_next()``; the rest of the chain runs on another
-thread (a pool that grows as needed), so an async handler further in gets a
-loop of its own rather than re-entering the running one, and the middleware
-can use ``asyncio.wait_for`` or ``gather`` around ``call_next()``.
+thread (a pool that grows as needed), so an async handler further in runs on
+a loop of its own rather than re-entering the running one (asyncio forbids
+that), and the middleware can use ``asyncio.wait_for`` or ``gather`` around
+``call_next()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import inspect
 import threading
@@ -42,89 +44,103 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 #: serves one waiting request at a time, so the pool never needs more than
 #: (server threads x async middleware depth); the cap only guards runaways.
 _INNER_THREADS = 1024
-_inner_pool: ThreadPoolExecutor | None = None
-_inner_pool_lock = threading.Lock()
 
 
-class _LoopHolder:
-    """Owns one thread's event loop and closes it when the thread's local storage is dropped."""
-
-    __slots__ = ("loop",)
+class _LoopPool:
+    """Idle event loops: a request takes one and gives it back when its async work is done."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self._idle: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
 
-    def __del__(self) -> None:
-        if not self.loop.is_running():
-            self.loop.close()
+    def take(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return asyncio.new_event_loop()
 
-
-class _ThreadLoop(threading.local):
-    """The current thread's event loop, made on first use and closed when the thread ends."""
-
-    holder: _LoopHolder | None = None
-
-    def get(self) -> asyncio.AbstractEventLoop:
-        holder = self.holder
-        if holder is None or holder.loop.is_closed():
-            holder = self.holder = _LoopHolder()
-        return holder.loop
+    def give_back(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            self._idle.append(loop)
 
 
-_thread_loop = _ThreadLoop()
+_loops = _LoopPool()
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _inner_pool
-    pool = _inner_pool
-    if pool is None:
-        with _inner_pool_lock:
-            pool = _inner_pool
-            if pool is None:
-                pool = _inner_pool = ThreadPoolExecutor(
-                    _INNER_THREADS, thread_name_prefix="microroutes-async"
-                )
-    return pool
+@functools.cache
+def _inner_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(_INNER_THREADS, thread_name_prefix="microroutes-async")
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def run_awaitable(awaitable: Awaitable[T]) -> T:
-    """Await ``awaitable`` to completion on this thread's event loop and return its result.
+    """Await ``awaitable`` to completion on an idle event loop and return its result.
 
-    Called from inside a coroutine already running on this thread's loop, it
-    waits on another thread instead of re-entering the loop (which asyncio forbids).
+    Called from inside a coroutine (a loop already running on this thread),
+    it waits on another thread instead, since asyncio cannot nest loops.
     """
-    loop = _thread_loop.get()
-    if loop.is_running():
-        context = contextvars.copy_context()
+    if _in_running_loop():
 
-        def nested() -> T:
+        def elsewhere() -> T:
             return run_awaitable(awaitable)
 
-        return _pool().submit(context.run, nested).result()
-    return loop.run_until_complete(awaitable)
+        return _inner_threads().submit(elsewhere).result()
+    loop = _loops.take()
+    try:
+        return loop.run_until_complete(awaitable)
+    finally:
+        _loops.give_back(loop)
 
 
 class _AsyncBody(Generic[T]):
-    """A sync iterator over an async iterable: each chunk is one step of the thread's loop."""
+    """A sync iterator over an async iterable, every step on one loop held until the end."""
 
-    __slots__ = ("_iterator",)
+    __slots__ = ("_iterator", "_loop")
 
     def __init__(self, iterable: AsyncIterable[T]) -> None:
         self._iterator: AsyncIterator[T] = aiter(iterable)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _run(self, step: Awaitable[T]) -> T:
+        if _in_running_loop():
+            return run_awaitable(step)
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = _loops.take()
+        return loop.run_until_complete(step)
+
+    def _release(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            _loops.give_back(loop)
 
     def __iter__(self) -> Iterator[T]:
         return self
 
     def __next__(self) -> T:
         try:
-            return run_awaitable(anext(self._iterator))
+            return self._run(anext(self._iterator))
         except StopAsyncIteration:
+            self._release()
             raise StopIteration from None
+        except BaseException:
+            self._release()
+            raise
 
     def close(self) -> None:
         aclose = getattr(self._iterator, "aclose", None)
-        if aclose is not None:
-            run_awaitable(aclose())
+        try:
+            if aclose is not None:
+                self._run(aclose())
+        finally:
+            self._release()
 
 
 def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
@@ -181,9 +197,7 @@ def bridge_middleware(middleware: _F) -> _F:
     @functools.wraps(middleware)
     def run_middleware(req: Any, res: Any, call_next: Callable[[], T]) -> object:
         async def call_next_async() -> T:
-            loop = asyncio.get_running_loop()
-            context = contextvars.copy_context()
-            return await loop.run_in_executor(_pool(), context.run, call_next)
+            return await asyncio.get_running_loop().run_in_executor(_inner_threads(), call_next)
 
         return _settle(middleware(req, res, call_next_async))
 

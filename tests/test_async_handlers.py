@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,11 @@ SITE = {
     "pages/api/loop.py": """
         import asyncio, threading
 
+        TOGETHER = threading.Barrier(3)
+
         async def GET(req, res):
+            if req.query.get("together"):
+                TOGETHER.wait(10)  # three requests in flight at once
             loop = asyncio.get_running_loop()
             return {"loop": id(loop), "thread": threading.get_ident()}
     """,
@@ -169,20 +174,17 @@ def test_errors_in_async_handlers_render_like_sync_ones(client) -> None:
     assert failure.json == {"error": {"status": 500, "message": "internal server error"}}
 
 
-def test_a_thread_keeps_one_event_loop_across_requests(client) -> None:
+def test_requests_one_after_another_reuse_one_event_loop(client) -> None:
     first = client.get("/api/loop").json
     second = client.get("/api/loop").json
-    assert first["thread"] == second["thread"] == threading.get_ident()
     assert first["loop"] == second["loop"]
 
 
-def test_each_thread_has_its_own_loop(app: App) -> None:
+def test_requests_in_flight_together_each_get_a_loop(app: App) -> None:
     results: list[dict[str, int]] = []
-    all_answered = threading.Barrier(3)  # keep every thread (and its loop) alive until all answer
 
     def request() -> None:
-        results.append(client_for(app).get("/api/loop").json)
-        all_answered.wait(10)
+        results.append(client_for(app).get("/api/loop?together=1").json)
 
     threads = [threading.Thread(target=request) for _ in range(3)]
     for thread in threads:
@@ -191,6 +193,7 @@ def test_each_thread_has_its_own_loop(app: App) -> None:
         thread.join()
     assert len({result["thread"] for result in results}) == 3
     assert len({result["loop"] for result in results}) == 3
+    assert client_for(app).get("/api/loop").json["loop"] in {result["loop"] for result in results}
 
 
 def test_an_async_handler_function_with_declared_methods(client) -> None:
@@ -257,14 +260,12 @@ def test_run_awaitable_inside_a_running_loop_waits_on_another_thread() -> None:
     assert run_awaitable(outer()) == "inner"
 
 
-def test_a_thread_loop_is_closed_when_its_thread_ends() -> None:
-    loops: list[asyncio.AbstractEventLoop] = []
+def test_a_stream_runs_every_step_on_one_loop(app: App) -> None:
+    from microroutes.asyncio_bridge import iterate_async
 
-    async def capture() -> None:
-        loops.append(asyncio.get_running_loop())
+    async def loops() -> AsyncIterator[int]:
+        for _ in range(3):
+            await asyncio.sleep(0)
+            yield id(asyncio.get_running_loop())
 
-    thread = threading.Thread(target=run_awaitable, args=(capture(),))
-    thread.start()
-    thread.join()
-    del thread
-    assert loops[0].is_closed()
+    assert len(set(iterate_async(loops()))) == 1

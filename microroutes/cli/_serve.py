@@ -37,7 +37,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--workers", type=_positive_int, help="worker processes (granian; default 1)"
     )
     serve_parser.add_argument(
-        "--threads", type=_positive_int, default=8, help="threads per process (default 8)"
+        "--threads",
+        type=_positive_int,
+        help="threads per process (default: 8 on waitress, 1 per granian worker)",
     )
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log one line per request to stderr"

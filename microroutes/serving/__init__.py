@@ -44,5 +44,6 @@ def serve(options: ServeOptions) -> int:
         status = run(options, _announce)
     except Exception as error:
         return report(error, debug=options.debug)
-    print("microroutes: stopped", flush=True)
+    if status == 0:
+        print("microroutes: stopped", flush=True)
     return status

@@ -72,9 +72,7 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
         port=port,
         interface=Interfaces.WSGI,
         workers=options.workers,
-        blocking_threads=options.threads,
-        # Only as many requests into Python at once as there are threads to run them.
-        backpressure=options.threads,
+        blocking_threads=options.thread_count,
         workers_kill_timeout=max(1, math.ceil(options.graceful_timeout)),
         # granian's own info lines would repeat ours; its warnings and errors still show.
         log_level=LogLevels.warning,
@@ -89,8 +87,10 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
             wrap_loader=False,
         )
     except SystemExit as exit_:
-        # granian exits 1 when a worker died unexpectedly (a failed startup, say).
-        return exit_.code if isinstance(exit_.code, int) else EXIT_STARTUP_FAILED
+        # granian exits non-zero when a worker died unexpectedly (a failed startup, say).
+        if exit_.code:
+            print("microroutes: stopped: a worker process failed", file=sys.stderr, flush=True)
+            return exit_.code if isinstance(exit_.code, int) else EXIT_STARTUP_FAILED
     return 0
 
 

@@ -8,11 +8,14 @@ from typing import Literal
 
 from .access_log import AccessLogFormat
 
-__all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "SERVERS", "ServeOptions", "ServerName"]
+__all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "DEFAULT_THREADS", "SERVERS", "ServeOptions", "ServerName"]
 
 ServerName = Literal["waitress", "granian"]
 #: The servers ``serve`` can run, the default first.
 SERVERS: tuple[ServerName, ...] = ("waitress", "granian")
+#: Threads per process by server: waitress has one process, so it needs more; a granian
+#: worker answers fastest with one (run more workers, or raise it for handlers that wait on I/O).
+DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 1}
 #: Seconds in-flight requests get to finish after SIGTERM or SIGINT.
 DEFAULT_GRACEFUL_TIMEOUT = 30.0
 
@@ -31,8 +34,8 @@ class ServeOptions:
     port: int = 8000
     #: Worker processes (granian only).
     workers: int = 1
-    #: Threads answering requests (per worker process).
-    threads: int = 8
+    #: Threads answering requests, per process (``None``: the server's default).
+    threads: int | None = None
     #: Write an access log line per request to stderr.
     access_log: bool = False
     #: The access log's format.
@@ -41,3 +44,8 @@ class ServeOptions:
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
     #: Print tracebacks of start-up failures.
     debug: bool = False
+
+    @property
+    def thread_count(self) -> int:
+        """Threads per process: :attr:`threads`, or the server's default."""
+        return self.threads or DEFAULT_THREADS[self.server]

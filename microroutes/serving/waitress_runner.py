@@ -45,7 +45,7 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
             wsgi_stack(app, options),
             host=options.host,
             port=options.port,
-            threads=options.threads,
+            threads=options.thread_count,
             # waitress refuses a body far over every route's limit before buffering it.
             max_request_body_size=body_limit(app),
         )
