@@ -75,7 +75,7 @@ def test_a_site_folder_without_pages(make_site) -> None:
 
 
 @pytest.mark.parametrize("server", BOTH_SERVERS)
-def test_broken_route_files_are_named_without_a_traceback(make_site, server: tuple[str, ...]) -> None:
+def test_broken_route_files_are_named(make_site, server: tuple[str, ...]) -> None:
     site = make_site(
         {
             **OK_ROUTE,
