@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -269,3 +270,28 @@ def test_a_stream_runs_every_step_on_one_loop(app: App) -> None:
             yield id(asyncio.get_running_loop())
 
     assert len(set(iterate_async(loops()))) == 1
+
+
+def test_a_coroutine_spinning_on_sleep_zero_still_sees_io() -> None:
+    # The loops skip some zero-timeout polls; a busy loop must still get its I/O.
+    reader, writer = socket.socketpair()
+    results: list[bytes] = []
+
+    async def spin() -> bytes:
+        loop = asyncio.get_running_loop()
+        received: list[bytes] = []
+        loop.add_reader(reader, lambda: received.append(reader.recv(16)))
+        writer.send(b"ping")
+        try:
+            while not received:
+                await asyncio.sleep(0)
+        finally:
+            loop.remove_reader(reader)
+        return received[0]
+
+    worker = threading.Thread(target=lambda: results.append(run_awaitable(spin())), daemon=True)
+    worker.start()
+    worker.join(10)
+    reader.close()
+    writer.close()
+    assert results == [b"ping"]

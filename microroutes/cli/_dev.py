@@ -45,9 +45,10 @@ def _dev(args: argparse.Namespace) -> int:
 
     def start() -> Server:
         served = AccessLog(app, log_format=args.access_log_format) if args.access_log else app
-        # The access log replaces werkzeug's own request lines.
-        handler = _QuietRequestHandler if args.access_log else WSGIRequestHandler
-        server = make_server(args.host, args.port, served, threaded=True, request_handler=handler)
+        # The access log replaces werkzeug's own request lines (--no-access-log: no lines).
+        server = make_server(
+            args.host, args.port, served, threaded=True, request_handler=_QuietRequestHandler
+        )
         url = f"http://{args.host}:{server.server_port}"
         banner = f"developing {app.site_dir} on {url} (reloads edits)"
         return Server(banner, server.serve_forever, server.server_close)
