@@ -104,3 +104,31 @@ def test_dev_logs_each_request_by_default_and_not_with_no_access_log(make_site) 
         quiet.process.terminate()
         quiet.process.wait(15)
     assert not any("quiet=1" in line for line in quiet.output)
+
+
+class _RecordingStream(io.StringIO):
+    """A text stream that keeps each write separately."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_buffered_lines_go_out_in_whole_line_batches_and_on_flush(make_site) -> None:
+    site = make_site({"pages/[name].py": "def GET(req, res):\n    return {'ok': 1}\n"})
+    stream = _RecordingStream()
+    logged = AccessLog(App(site), stream=stream, buffered=True)
+    for number in range(300):
+        list(_call(logged, environ_for(f"/page{number}"))[0])
+    assert stream.getvalue().count("\n") >= 256  # a full batch went out without a flush
+    logged.flush()
+    lines = stream.getvalue().splitlines()
+    assert [line.split('"')[1].split()[1] for line in lines] == [f"/page{n}" for n in range(300)]
+    assert len(stream.writes) < 300
+    for write in stream.writes:
+        assert write.endswith("\n")
+        assert len(write) <= 4096

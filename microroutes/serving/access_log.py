@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TextIO
@@ -39,6 +40,12 @@ ACCESS_LOG_FORMATS: tuple[AccessLogFormat, ...] = ("combined", "json")
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _SAFE_PATH = "/!$&'()*+,;=:@-._~%"
+#: Buffered lines are written out at least this often (seconds)...
+_FLUSH_INTERVAL = 0.25
+#: ...or as soon as this many are waiting.
+_MAX_PENDING = 256
+#: Bytes per write at most: POSIX keeps pipe writes up to PIPE_BUF (4096) whole.
+_WRITE_SIZE = 4096
 
 
 class _Request:
@@ -57,6 +64,10 @@ class AccessLog:
     """Wrap a WSGI ``app`` so every request writes one line to ``stream`` (stderr by default).
 
     :param log_format: ``"combined"`` (Apache combined plus microseconds) or ``"json"``.
+    :param buffered: collect lines and write them in batches (at least every
+        quarter second, and on :meth:`flush`) rather than one write per request.
+        Servers use it: a write per request costs a system call, and with it a
+        round trip for the GIL, that shows in throughput.
     """
 
     def __init__(
@@ -65,6 +76,7 @@ class AccessLog:
         *,
         log_format: AccessLogFormat = "combined",
         stream: TextIO | None = None,
+        buffered: bool = False,
     ) -> None:
         if log_format not in ACCESS_LOG_FORMATS:
             raise ValueError(f"unknown access log format {log_format!r}")
@@ -73,6 +85,10 @@ class AccessLog:
         self._stream = stream
         self._format = _combined_line if log_format == "combined" else _json_line
         self._clock = _SecondClock()
+        self._lines = _LineBuffer(self._target) if buffered else None
+
+    def _target(self) -> TextIO:
+        return self._stream or sys.stderr
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer the request through the wrapped app, logging it when its body is done."""
@@ -107,9 +123,17 @@ class AccessLog:
     def write(self, request: _Request) -> None:
         """Write the line for a finished request."""
         line = self._format(request, self._clock)
-        stream = self._stream or sys.stderr
+        if self._lines is not None:
+            self._lines.add(line)
+            return
+        stream = self._target()
         stream.write(line)
         stream.flush()
+
+    def flush(self) -> None:
+        """Write out the lines still buffered (servers call it when they stop)."""
+        if self._lines is not None:
+            self._lines.flush()
 
 
 class _LoggedBody:
@@ -138,6 +162,60 @@ class _LoggedBody:
             if not self._logged:
                 self._logged = True
                 self._writer.write(self._request)
+
+
+class _LineBuffer:
+    """Log lines collected and written in batches of whole lines.
+
+    A batch goes out when :data:`_MAX_PENDING` lines are waiting, and at
+    least every :data:`_FLUSH_INTERVAL` seconds (a daemon thread, started
+    with the first line). Each write holds whole lines and at most
+    :data:`_WRITE_SIZE` bytes, so on a pipe shared by several worker
+    processes a line is never split by another process's write.
+    """
+
+    def __init__(self, target: Callable[[], TextIO]) -> None:
+        self._target = target
+        self._pending: list[str] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._flusher: threading.Thread | None = None
+
+    def add(self, line: str) -> None:
+        with self._lock:
+            self._pending.append(line)
+            full = len(self._pending) >= _MAX_PENDING
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_periodically, name="microroutes-access-log", daemon=True
+                )
+                self._flusher.start()
+        if full:
+            self.flush()
+
+    def _flush_periodically(self) -> None:
+        while True:
+            time.sleep(_FLUSH_INTERVAL)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            lines, self._pending = self._pending, []
+        if not lines:
+            return
+        stream = self._target()
+        with self._write_lock:
+            chunk: list[str] = []
+            size = 0
+            for line in lines:
+                if chunk and size + len(line) > _WRITE_SIZE:
+                    stream.write("".join(chunk))
+                    stream.flush()
+                    chunk, size = [], 0
+                chunk.append(line)
+                size += len(line)
+            stream.write("".join(chunk))
+            stream.flush()
 
 
 class _SecondClock:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..app import App
 from .options import ServeOptions
-from .site import WSGIApp, body_limit, load_site, start_app, wsgi_stack
+from .site import WSGIApp, body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
 
 __all__ = ["GRANIAN_MISSING", "granian_available", "run_granian"]
@@ -35,8 +35,8 @@ GRANIAN_MISSING = "granian is not installed; install it with: pip install 'micro
 _READY_POLL = 0.02
 _READY_TIMEOUT = 60.0
 
-#: The apps this worker process serves, closed when granian stops the worker.
-_worker_apps: list[App] = []
+#: The app this worker process serves and its WSGI stack, closed when granian stops the worker.
+_worker_apps: list[tuple[App, WSGIApp]] = []
 
 
 def granian_available() -> bool:
@@ -121,8 +121,9 @@ def _load_worker_app(options: ServeOptions) -> WSGIApp:
         # The parent sees the worker exit and stops granian with a failure status.
         report(error, debug=options.debug)
         raise SystemExit(EXIT_STARTUP_FAILED) from None
-    _worker_apps.append(app)
-    return wsgi_stack(app, options, drain_limit=body_limit(app))
+    stack = wsgi_stack(app, options, drain_limit=body_limit(app))
+    _worker_apps.append((app, stack))
+    return stack
 
 
 def _serve_worker(*args: Any) -> None:
@@ -133,7 +134,8 @@ def _serve_worker(*args: Any) -> None:
         Server._spawn_wsgi_worker(*args)
     finally:
         while _worker_apps:
-            app = _worker_apps.pop()
+            app, stack = _worker_apps.pop()
+            flush_logs(stack)
             try:
                 app.close()
             except Exception as error:

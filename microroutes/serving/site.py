@@ -11,7 +11,15 @@ from .access_log import AccessLog
 from .options import ServeOptions
 from .startup import check_site_folder, describe_hook_error
 
-__all__ = ["DrainUnreadBody", "WSGIApp", "body_limit", "load_site", "start_app", "wsgi_stack"]
+__all__ = [
+    "DrainUnreadBody",
+    "WSGIApp",
+    "body_limit",
+    "flush_logs",
+    "load_site",
+    "start_app",
+    "wsgi_stack",
+]
 
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -81,5 +89,11 @@ def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = Non
     if drain_limit is not None:
         stack = DrainUnreadBody(stack, drain_limit)
     if options.access_log:
-        stack = AccessLog(stack, log_format=options.access_log_format)
+        stack = AccessLog(stack, log_format=options.access_log_format, buffered=True)
     return stack
+
+
+def flush_logs(stack: WSGIApp) -> None:
+    """Write out what ``stack``'s access log still holds, if it has one."""
+    if isinstance(stack, AccessLog):
+        stack.flush()

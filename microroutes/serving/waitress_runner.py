@@ -17,10 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..app import App
 from .options import ServeOptions
 from .signals import stop_requested
-from .site import body_limit, load_site, start_app, wsgi_stack
+from .site import body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import describe_bind_error
 
 __all__ = ["run_waitress"]
@@ -41,8 +40,9 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
 
     app = load_site(options)
     try:
+        served = wsgi_stack(app, options)
         server: Any = create_server(
-            wsgi_stack(app, options),
+            served,
             host=options.host,
             port=options.port,
             threads=options.thread_count,
@@ -70,7 +70,8 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
             server.run()
             drainer.join()
     finally:
-        _close_app(app)
+        flush_logs(served)
+        app.close()
     return 0
 
 
@@ -125,7 +126,3 @@ def _drain_when_stopped(server: Any, stop: threading.Event, timeout: float) -> N
     # Closing every dispatcher empties the map, which ends waitress's loop.
     trigger.pull_trigger(lambda: wasyncore.close_all(events))
     listeners[0].task_dispatcher.shutdown(cancel_pending=True, timeout=max(1, math.ceil(timeout)))
-
-
-def _close_app(app: App) -> None:
-    app.close()
