@@ -199,12 +199,13 @@ class _LineBuffer:
             self.flush()
 
     def flush(self) -> None:
-        with self._lock:
-            lines, self._pending = self._pending, []
-        if not lines:
-            return
-        stream = self._target()
+        # Taking the lines under the write lock keeps batches in order.
         with self._write_lock:
+            with self._lock:
+                lines, self._pending = self._pending, []
+            if not lines:
+                return
+            stream = self._target()
             chunk: list[str] = []
             size = 0
             for line in lines:
