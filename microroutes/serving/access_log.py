@@ -26,6 +26,7 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TextIO
 from urllib.parse import quote
@@ -49,15 +50,34 @@ _WRITE_SIZE = 4096
 
 
 class _Request:
-    """What is known of one request when its line is written."""
+    """One request being answered: its status and bytes sent so far, for its log line."""
 
-    __slots__ = ("environ", "sent", "started", "status")
+    __slots__ = ("_start_response", "_write", "environ", "sent", "started", "status")
 
-    def __init__(self, environ: dict[str, Any]) -> None:
+    def __init__(self, environ: dict[str, Any], start_response: StartResponse) -> None:
         self.environ = environ
         self.started = time.perf_counter()
         self.status = "-"
         self.sent = 0
+        self._start_response = start_response
+        self._write: Callable[[bytes], object] = _write_before_start
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        """The ``start_response`` the app gets: notes the status, counts ``write()`` bytes."""
+        self.status = status[:3]
+        self._write = self._start_response(status, headers, exc_info)
+        return self.write
+
+    def write(self, data: bytes) -> object:
+        """The legacy ``write()`` callable, counted."""
+        self.sent += len(data)
+        return self._write(data)
+
+
+def _write_before_start(data: bytes) -> object:
+    raise RuntimeError("write() called before start_response()")
 
 
 class AccessLog:
@@ -92,22 +112,9 @@ class AccessLog:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer the request through the wrapped app, logging it when its body is done."""
-        request = _Request(environ)
-
-        def start_logged(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            request.status = status[:3]
-            write = start_response(status, headers, exc_info)
-
-            def write_counted(data: bytes) -> object:
-                request.sent += len(data)
-                return write(data)
-
-            return write_counted
-
+        request = _Request(environ, start_response)
         try:
-            body = self.app(environ, start_logged)
+            body = self.app(environ, request.start_response)
         except BaseException:
             request.status = "500"
             self.write(request)
@@ -176,22 +183,26 @@ class _LineBuffer:
 
     def __init__(self, target: Callable[[], TextIO]) -> None:
         self._target = target
-        self._pending: list[str] = []
-        self._lock = threading.Lock()
+        # deque's append and popleft are atomic: adding a line takes no lock.
+        self._pending: deque[str] = deque()
         self._write_lock = threading.Lock()
         self._flusher: threading.Thread | None = None
 
     def add(self, line: str) -> None:
-        with self._lock:
-            self._pending.append(line)
-            full = len(self._pending) >= _MAX_PENDING
+        pending = self._pending
+        pending.append(line)
+        if self._flusher is None:
+            self._start_flusher()
+        if len(pending) >= _MAX_PENDING:
+            self.flush()
+
+    def _start_flusher(self) -> None:
+        with self._write_lock:
             if self._flusher is None:
                 self._flusher = threading.Thread(
                     target=self._flush_periodically, name="microroutes-access-log", daemon=True
                 )
                 self._flusher.start()
-        if full:
-            self.flush()
 
     def _flush_periodically(self) -> None:
         while True:
@@ -199,24 +210,28 @@ class _LineBuffer:
             self.flush()
 
     def flush(self) -> None:
-        # Taking the lines under the write lock keeps batches in order.
+        # One flush at a time, so batches keep their order.
         with self._write_lock:
-            with self._lock:
-                lines, self._pending = self._pending, []
-            if not lines:
+            pending = self._pending
+            if not pending:
                 return
             stream = self._target()
             chunk: list[str] = []
             size = 0
-            for line in lines:
+            while pending:
+                line = pending.popleft()
                 if chunk and size + len(line) > _WRITE_SIZE:
-                    stream.write("".join(chunk))
-                    stream.flush()
+                    _write_whole(stream, chunk)
                     chunk, size = [], 0
                 chunk.append(line)
                 size += len(line)
-            stream.write("".join(chunk))
-            stream.flush()
+            _write_whole(stream, chunk)
+
+
+def _write_whole(stream: TextIO, lines: list[str]) -> None:
+    """One write of ``lines``, flushed at once so it reaches the file in one piece."""
+    stream.write("".join(lines))
+    stream.flush()
 
 
 class _SecondClock:
@@ -256,8 +271,37 @@ def _quoted(value: str) -> str:
 
 
 def _combined_line(request: _Request, clock: _SecondClock) -> str:
-    environ = request.environ
     micros = int((time.perf_counter() - request.started) * 1_000_000)
+    get = request.environ.get
+    path = get("PATH_INFO", "")
+    script = get("SCRIPT_NAME")
+    if script:
+        path = script + path
+    query = get("QUERY_STRING")
+    method = get("REQUEST_METHOD", "-")
+    protocol = get("SERVER_PROTOCOL", "-")
+    referer = get("HTTP_REFERER", "-")
+    agent = get("HTTP_USER_AGENT", "-")
+    # One check over every client-controlled field: the common, plain case
+    # needs no escaping at all.
+    fields = f"{method}{path}{protocol}{referer}{agent}"
+    if (
+        not (fields.isascii() and fields.isprintable())
+        or '"' in fields
+        or "\\" in fields
+        or " " in path
+    ):
+        return _escaped_combined_line(request, clock, micros)
+    target = f"{path}?{query}" if query else path
+    return (
+        f"{get('REMOTE_ADDR') or '-'} - - [{clock.apache()}] "
+        f'"{method} {target} {protocol}" {request.status} {request.sent} '
+        f'"{referer}" "{agent}" {micros}\n'
+    )
+
+
+def _escaped_combined_line(request: _Request, clock: _SecondClock, micros: int) -> str:
+    environ = request.environ
     request_line = _quoted(
         f"{environ.get('REQUEST_METHOD', '-')} {_target(environ)} "
         f"{environ.get('SERVER_PROTOCOL', '-')}"
