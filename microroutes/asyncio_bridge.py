@@ -65,6 +65,10 @@ class _ZeroWaitSkippingSelector(selectors.DefaultSelector):
         super().__init__()
         self._skipped = 0
 
+    def start_run(self) -> None:
+        """A new piece of work starts: its first zero-timeout polls may be skipped."""
+        self._skipped = 0
+
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if timeout is not None and timeout <= 0 and self._skipped < self._SKIPS:
             self._skipped += 1
@@ -73,20 +77,33 @@ class _ZeroWaitSkippingSelector(selectors.DefaultSelector):
         return super().select(timeout)
 
 
+class _BridgeLoop(asyncio.SelectorEventLoop):
+    """An event loop on a :class:`_ZeroWaitSkippingSelector`."""
+
+    def __init__(self) -> None:
+        self._polls = _ZeroWaitSkippingSelector()
+        super().__init__(self._polls)
+
+    def run(self, awaitable: Awaitable[T]) -> T:
+        """Run ``awaitable`` to completion."""
+        self._polls.start_run()
+        return self.run_until_complete(awaitable)
+
+
 class _LoopPool:
     """Idle event loops: a request takes one and gives it back when its async work is done."""
 
     def __init__(self) -> None:
-        self._idle: list[asyncio.AbstractEventLoop] = []
+        self._idle: list[_BridgeLoop] = []
         self._lock = threading.Lock()
 
-    def take(self) -> asyncio.AbstractEventLoop:
+    def take(self) -> _BridgeLoop:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return asyncio.SelectorEventLoop(_ZeroWaitSkippingSelector())
+        return _BridgeLoop()
 
-    def give_back(self, loop: asyncio.AbstractEventLoop) -> None:
+    def give_back(self, loop: _BridgeLoop) -> None:
         with self._lock:
             self._idle.append(loop)
 
@@ -121,7 +138,7 @@ def run_awaitable(awaitable: Awaitable[T]) -> T:
         return _inner_threads().submit(elsewhere).result()
     loop = _loops.take()
     try:
-        return loop.run_until_complete(awaitable)
+        return loop.run(awaitable)
     finally:
         _loops.give_back(loop)
 
@@ -133,7 +150,7 @@ class _AsyncBody(Generic[T]):
 
     def __init__(self, iterable: AsyncIterable[T]) -> None:
         self._iterator: AsyncIterator[T] = aiter(iterable)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: _BridgeLoop | None = None
 
     def _run(self, step: Awaitable[T]) -> T:
         if _in_running_loop():
@@ -141,7 +158,7 @@ class _AsyncBody(Generic[T]):
         loop = self._loop
         if loop is None:
             loop = self._loop = _loops.take()
-        return loop.run_until_complete(step)
+        return loop.run(step)
 
     def _release(self) -> None:
         loop, self._loop = self._loop, None
