@@ -26,6 +26,13 @@ SITE = {
         async def POST(req, res):
             return res.status(201).json({"got": req.json})
     """,
+    "pages/api/typed/[id].py": """
+        import asyncio
+
+        async def GET(req, res, id: int):
+            await asyncio.sleep(0)
+            return {"id": id, "double": id * 2}
+    """,
     "pages/api/sync_value.py": """
         def GET(req, res):
             return {"sync": True}
@@ -139,6 +146,11 @@ def test_an_async_handler_is_awaited_and_its_result_sent(client) -> None:
     assert answer.json == {"async": True, "q": "x"}
     created = client.post("/api/async_value", json={"a": 1})
     assert (created.status_code, created.json) == (201, {"got": {"a": 1}})
+
+
+def test_a_typed_async_handler_gets_converted_parameters(client) -> None:
+    assert client.get("/api/typed/21").json == {"id": 21, "double": 42}
+    assert client.get("/api/typed/abc").status_code == 404
 
 
 def test_sync_and_async_routes_mix_and_load_all_accepts_both(app: App) -> None:
