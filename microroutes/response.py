@@ -15,7 +15,7 @@ import json as _json
 import logging
 import uuid
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sized
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
 from typing import Any
@@ -24,6 +24,7 @@ import msgspec
 from werkzeug.http import dump_cookie
 from werkzeug.urls import iri_to_uri
 
+from .asyncio_bridge import iterate_async
 from .errors import stops_the_process
 from .http import StartResponse, check_header, check_status, status_line
 
@@ -431,15 +432,16 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
     ``dict``/``list`` -> JSON, and so are a dataclass, ``msgspec.Struct`` or
     pydantic model; ``str``/``bytes`` -> body; an iterable without a length (a
-    generator, an iterator, a file) -> a streamed body. Anything else, tuples
-    included, is a ``TypeError`` naming ``where`` (the route file).
+    generator, an iterator, a file) or an async iterable -> a streamed body.
+    Anything else, tuples included, is a ``TypeError`` naming ``where`` (the
+    route file).
 
     :raises ValueError: JSON holding NaN or an infinity.
     """
     if value is None:
         return res
     if isinstance(value, (dict, list)):
-        try:  # inline, not _send_json: this is every JSON answer's path
+        try:  # inline, not a helper: this is every JSON answer's path
             return res.json(value)
         except (TypeError, ValueError) as error:
             raise _json_error(error, where) from error
@@ -451,6 +453,8 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
         return res.send(value)
     if isinstance(value, Iterable) and not isinstance(value, Sized):
         return res.send(value)
+    if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
+        return res.send(iterate_async(value))
     raise TypeError(_not_a_body(value, where))
 
 

@@ -56,7 +56,7 @@ def test_every_route_and_method_is_in_the_document(document: dict[str, Any]) -> 
     assert operations == {
         "/": ["get"],
         "/api/openapi.json": ["get"],
-        "/api/post/{slug}": ["delete", "get", "patch", "put"],
+        "/api/post/{uid}": ["delete", "get", "patch", "put"],
         "/api/posts": ["get", "post"],
         "/posts/{slug}": ["get"],
         "/robots.txt": ["get"],
@@ -100,11 +100,11 @@ def test_the_posts_operations(document: dict[str, Any]) -> None:
 
 
 def test_the_post_operations(document: dict[str, Any]) -> None:
-    post = document["paths"]["/api/post/{slug}"]
-    assert statuses(document, "/api/post/{slug}", "get") == ["200", "400", "404", "500"]
-    assert statuses(document, "/api/post/{slug}", "delete") == ["204", "400", "404", "500"]
+    post = document["paths"]["/api/post/{uid}"]
+    assert statuses(document, "/api/post/{uid}", "get") == ["200", "400", "404", "500"]
+    assert statuses(document, "/api/post/{uid}", "delete") == ["204", "400", "404", "500"]
     for method in ("put", "patch"):
-        assert statuses(document, "/api/post/{slug}", method) == [
+        assert statuses(document, "/api/post/{uid}", method) == [
             "200", "400", "404", "409", "413", "415", "422", "500"
         ]  # fmt: skip
     assert post["put"]["requestBody"]["content"]["application/json"] == {"schema": ref("NewPost")}
@@ -145,13 +145,13 @@ REQUESTS: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("/api/posts", "post", "/api/posts", {"data": b"{", "content_type": "application/json"}, 400),
     ("/api/posts", "post", "/api/posts", {"data": b"x", "content_type": "text/plain"}, 415),
     ("/api/posts", "post", "/api/posts", {"json": {"title": "t", "body": "x" * 300_000}}, 413),
-    ("/api/post/{slug}", "get", "/api/post/hello-world", {}, 200),
-    ("/api/post/{slug}", "get", "/api/post/missing", {}, 404),
-    ("/api/post/{slug}", "patch", "/api/post/hello-world", {"json": {}}, 422),
-    ("/api/post/{slug}", "patch", "/api/post/hello-world", {"json": {"slug": "serving-it"}}, 409),
-    ("/api/post/{slug}", "patch", "/api/post/hello-world", {"json": {"body": "new"}}, 200),
-    ("/api/post/{slug}", "put", "/api/post/missing", {"json": {"title": "t", "body": "b"}}, 404),
-    ("/api/post/{slug}", "delete", "/api/post/serving-it", {}, 204),
+    ("/api/post/{uid}", "get", "/api/post/hello-world", {}, 200),
+    ("/api/post/{uid}", "get", "/api/post/missing", {}, 404),
+    ("/api/post/{uid}", "patch", "/api/post/hello-world", {"json": {}}, 422),
+    ("/api/post/{uid}", "patch", "/api/post/hello-world", {"json": {"slug": "serving-it"}}, 409),
+    ("/api/post/{uid}", "patch", "/api/post/hello-world", {"json": {"body": "new"}}, 200),
+    ("/api/post/{uid}", "put", "/api/post/missing", {"json": {"title": "t", "body": "b"}}, 404),
+    ("/api/post/{uid}", "delete", "/api/post/serving-it", {}, 204),
     ("/", "get", "/", {}, 200),
     ("/", "get", "/?page=2", {}, 404),
     ("/", "get", "/?page=x", {}, 422),

@@ -54,7 +54,7 @@ SEED_POSTS = (
     (
         "a-file-is-an-endpoint",
         "A file is an endpoint",
-        "pages/api/posts/index.py answers /api/posts, and pages/api/post/[slug].py answers "
+        "pages/api/posts/index.py answers /api/posts, and pages/api/post/[uid].py answers "
         "/api/post/<slug> for any slug.\n\nThe brackets make a segment dynamic; the handler "
         "reads it from req.params.",
         "2024-02-12T10:30:00+00:00",

@@ -1,4 +1,4 @@
-"""``/api/post/<slug>``: read, replace, update or delete one post by its slug.
+"""``/api/post/<uid>``: read, replace, update or delete one post; ``uid`` is its slug.
 
 Renaming a post to a slug another post has is a 409; the new address of a
 renamed post is in the ``Content-Location`` header.
@@ -21,29 +21,29 @@ ERRORS = {
 }
 
 
-def GET(req, res, slug: str) -> Post:
+def GET(req, res, uid: str) -> Post:
     """The post."""
     with connect() as conn:
-        post = find_post(conn, slug)
+        post = find_post(conn, uid)
     if post is None:
         raise NotFound("no such post")
     return as_post(post)
 
 
-def PUT(req, res, slug: str, body: NewPost) -> Post:
+def PUT(req, res, uid: str, body: NewPost) -> Post:
     """Replace the title and body; the slug is kept unless one is sent."""
-    return _update(res, slug, changes(body))
+    return _update(res, uid, changes(body))
 
 
-def PATCH(req, res, slug: str, body: SomeChange) -> Post:
+def PATCH(req, res, uid: str, body: SomeChange) -> Post:
     """Change any of the title, body and slug."""
-    return _update(res, slug, changes(body))
+    return _update(res, uid, changes(body))
 
 
-def DELETE(req, res, slug: str) -> Annotated[None, Answer(204, description="Deleted.")]:
+def DELETE(req, res, uid: str) -> Annotated[None, Answer(204, description="Deleted.")]:
     """Delete the post."""
     with connect() as conn:
-        if not delete_post(conn, slug):
+        if not delete_post(conn, uid):
             raise NotFound("no such post")
     res.status(204)
 
