@@ -199,14 +199,15 @@ def create_post(conn: sqlite3.Connection, fields: Mapping[str, str]) -> sqlite3.
     when = now()
     try:
         with transaction(conn):
-            conn.execute(
-                "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)",
+            # RETURNING hands back the row as inserted, inside the transaction: a DELETE
+            # committed by another request right after cannot take it from the answer.
+            (row,) = conn.execute(
+                f"INSERT INTO posts (slug, title, body, created, updated) "  # noqa: S608
+                f"VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                 (slug, fields["title"], fields["body"], when, when),
-            )
+            ).fetchall()
     except sqlite3.IntegrityError:
         raise _taken(slug) from None
-    row = find_post(conn, slug)
-    assert row is not None
     return row
 
 
