@@ -14,6 +14,7 @@ the same check inline, which suits a ``match req.method`` block.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -32,14 +33,25 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 Handler = Callable[["Request", "Response"], object]
 _H = TypeVar("_H", bound=Callable[..., object])
 _DECLARED = "__microroutes_methods__"
+#: An upper-case method name; ``-`` and ``_`` join words (``VERSION-CONTROL``).
+_METHOD_NAME = re.compile(r"[A-Z]+(?:[-_][A-Z]+)*")
 
 
-def _normalise(methods: Iterable[str]) -> tuple[str, ...]:
+def _method_names(methods: Iterable[str]) -> tuple[str, ...]:
+    """Checked method names for :func:`handles` and :func:`allow`, with the implied ones.
+
+    Methods are case-sensitive (RFC 9110, section 9.1), so ``"get"`` would never match
+    a ``GET`` request; names must be upper-case tokens and a lower-case one is refused
+    with a :class:`ValueError` that says what to write instead.
+    """
     names: list[str] = []
     for method in methods:
-        if not isinstance(method, str) or not method.isalpha():
-            raise ValueError(f"not an HTTP method name: {method!r}")
-        names.append(method.upper())
+        if not isinstance(method, str) or not _METHOD_NAME.fullmatch(method):
+            hint = ""
+            if isinstance(method, str) and _METHOD_NAME.fullmatch(method.upper()):
+                hint = f"; write {method.upper()!r}: HTTP methods are case-sensitive"
+            raise ValueError(f"not an upper-case HTTP method name: {method!r}{hint}")
+        names.append(method)
     if not names:
         raise ValueError("name at least one HTTP method")
     return _with_implied(names)
@@ -66,7 +78,7 @@ def handles(*methods: str) -> Callable[[_H], _H]:
                 case "GET": ...
                 case "POST": ...
     """
-    allowed = _normalise(methods)
+    allowed = _method_names(methods)
 
     def declare(function: _H) -> _H:
         setattr(function, _DECLARED, allowed)
@@ -82,10 +94,9 @@ def allow(req: Request, *methods: str) -> None:
     ``OPTIONS`` is listed, when it is the caller's to answer); ``HEAD`` is
     allowed wherever ``GET`` is.
     """
-    allowed = _normalise(methods)
+    allowed = _method_names(methods)
     method = req.method
-    answers_options = any(m.upper() == "OPTIONS" for m in methods)
-    if method in allowed and (method != "OPTIONS" or answers_options):
+    if method in allowed and (method != "OPTIONS" or "OPTIONS" in methods):
         return
     if method == "OPTIONS":
         raise HTTPStatus(204, [("Allow", ", ".join(allowed))])
@@ -123,6 +134,9 @@ class MethodTable:
     fallback_methods: tuple[str, ...] | None
     #: The ``Allow`` header's methods.
     allowed: tuple[str, ...]
+    #: The methods that reach the fallback: the seven standard ones for a bare
+    #: ``handler``, the declared ones but ``OPTIONS`` for a :func:`handles` one.
+    fallback_receives: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, exports: dict[str, Handler], fallback: Handler | None) -> MethodTable:
@@ -130,11 +144,15 @@ class MethodTable:
         declared: tuple[str, ...] | None = getattr(fallback, _DECLARED, None)
         if fallback is None:
             allowed = _with_implied(exports)
+            receives: frozenset[str] = frozenset()
         elif declared is not None:
             allowed = _with_implied((*exports, *declared))
+            receives = frozenset(declared).difference({"OPTIONS"})
         else:
+            # Extension methods (PURGE, PROPFIND...) reach a handler only through @handles.
             allowed = HTTP_METHODS
-        return cls(exports, fallback, declared, allowed)
+            receives = frozenset(HTTP_METHODS)
+        return cls(exports, fallback, declared, allowed, receives)
 
     def handlers(self) -> dict[str, Handler]:
         """The function answering each allowed method, in ``Allow`` order.
@@ -156,7 +174,9 @@ class MethodTable:
     def resolve(self, method: str) -> Handler:
         """The handler for ``method``; raise 405 or answer ``OPTIONS`` when there is none.
 
-        ``HEAD`` resolves to the ``GET`` handler; the caller drops the body.
+        ``method`` is compared exactly (methods are case-sensitive): ``get`` is not
+        ``GET`` and gets 405. ``HEAD`` resolves to the ``GET`` handler; the caller
+        drops the body.
         """
         handler = self.exports.get(method)
         if handler is not None:
@@ -164,10 +184,8 @@ class MethodTable:
         if method == "HEAD" and "GET" in self.exports:
             return self.exports["GET"]
         fallback = self.fallback
-        if fallback is not None:
-            declared = self.fallback_methods
-            if declared is None or (method in declared and method != "OPTIONS"):
-                return fallback
+        if fallback is not None and method in self.fallback_receives:
+            return fallback
         if method == "OPTIONS":
             raise HTTPStatus(204, [("Allow", ", ".join(self.allowed))])
         raise MethodNotAllowed(self.allowed)

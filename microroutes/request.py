@@ -111,8 +111,13 @@ class Request:
 
     @property
     def method(self) -> str:
-        """The request method, upper case (``GET``, ``POST``, ...)."""
-        return str(self.environ["REQUEST_METHOD"]).upper()
+        """The request method exactly as the client sent it (``GET``, ``POST``, ...).
+
+        Methods are case-sensitive (RFC 9110, section 9.1): a ``get`` request is
+        not a ``GET`` one, and route files never receive it.
+        """
+        method: str = self.environ["REQUEST_METHOD"]
+        return method
 
     @property
     def url(self) -> str:
