@@ -34,6 +34,7 @@ __all__ = [
     "Router",
     "Segment",
     "SegmentKind",
+    "is_private_name",
     "parse_segment",
     "scan_pages",
 ]
@@ -145,7 +146,12 @@ class Route:
         return tuple(s.value for s in self.segments if s.kind is not SegmentKind.STATIC)
 
 
-def _is_private(name: str) -> bool:
+def is_private_name(name: str) -> bool:
+    """Whether a file or folder name under ``pages/`` is private: never routed.
+
+    Names starting with ``_`` (helpers, ``_middleware.py``, ``_app.py``) or ``.``
+    (hidden files) are private, and so is everything inside a private folder.
+    """
     return name.startswith(("_", "."))
 
 
@@ -170,7 +176,7 @@ def _scan_folder(
     with os.scandir(folder) as entries:
         listing = sorted((entry.name, entry.is_dir()) for entry in entries)
     for name, is_dir in listing:
-        if _is_private(name):
+        if is_private_name(name):
             continue
         rel = (folder / name).relative_to(pages_dir).as_posix()
         if is_dir:
