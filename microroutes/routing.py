@@ -197,8 +197,6 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
     seen: set[str] = set()
     for position, segment in enumerate(segments):
         if segment.kind is SegmentKind.STATIC:
-            if not segment.value:
-                raise RouteConflictError(f"{file}: empty path segment", [file])
             continue
         if segment.value in seen:
             raise RouteConflictError(
