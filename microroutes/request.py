@@ -115,7 +115,7 @@ class Request:
         """The request method exactly as the client sent it (``GET``, ``POST``, ...).
 
         Methods are case-sensitive (RFC 9110, section 9.1): a ``get`` request is
-        not a ``GET`` one, and route files never receive it.
+        not a ``GET`` one, and no handler receives it (the app answers 405).
         """
         method: str = self.environ["REQUEST_METHOD"]
         return method
