@@ -33,6 +33,8 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 Handler = Callable[["Request", "Response"], object]
 _H = TypeVar("_H", bound=Callable[..., object])
 _DECLARED = "__microroutes_methods__"
+#: Set by :func:`handles` when ``OPTIONS`` is listed: the handler answers it itself.
+_ANSWERS_OPTIONS = "__microroutes_answers_options__"
 #: An upper-case method name; ``-`` and ``_`` join words (``VERSION-CONTROL``).
 _METHOD_NAME = re.compile(r"[A-Z]+(?:[-_][A-Z]+)*")
 
@@ -70,7 +72,8 @@ def _with_implied(methods: Iterable[str]) -> tuple[str, ...]:
 def handles(*methods: str) -> Callable[[_H], _H]:
     """Declare the methods a ``handler`` takes; others get 405 with ``Allow``.
 
-    ``HEAD`` is implied by ``GET`` and ``OPTIONS`` is answered for you::
+    ``HEAD`` is implied by ``GET`` and ``OPTIONS`` is answered for you (list
+    ``"OPTIONS"`` to answer it yourself)::
 
         @handles("GET", "POST")
         def handler(req, res):
@@ -82,6 +85,7 @@ def handles(*methods: str) -> Callable[[_H], _H]:
 
     def declare(function: _H) -> _H:
         setattr(function, _DECLARED, allowed)
+        setattr(function, _ANSWERS_OPTIONS, "OPTIONS" in methods)
         return function
 
     return declare
@@ -135,7 +139,8 @@ class MethodTable:
     #: The ``Allow`` header's methods.
     allowed: tuple[str, ...]
     #: The methods that reach the fallback: the seven standard ones for a bare
-    #: ``handler``, the declared ones but ``OPTIONS`` for a :func:`handles` one.
+    #: ``handler``, the declared ones for a :func:`handles` one (``OPTIONS`` only
+    #: when listed).
     fallback_receives: frozenset[str] = frozenset()
 
     @classmethod
@@ -147,7 +152,9 @@ class MethodTable:
             receives: frozenset[str] = frozenset()
         elif declared is not None:
             allowed = _with_implied((*exports, *declared))
-            receives = frozenset(declared).difference({"OPTIONS"})
+            receives = frozenset(declared)
+            if not getattr(fallback, _ANSWERS_OPTIONS, False):
+                receives = receives.difference({"OPTIONS"})
         else:
             # Extension methods (PURGE, PROPFIND...) reach a handler only through @handles.
             allowed = HTTP_METHODS

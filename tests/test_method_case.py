@@ -180,3 +180,34 @@ def test_an_extension_method_over_the_wire(
     assert response.header("Allow") == allowed
     if status == 200:
         assert json.loads(response.body) == {"method": "PURGE"}
+
+
+# -- OPTIONS listed in @handles ----------------------------------------------------------------
+
+
+def test_a_handler_listing_options_answers_it_itself(make_site) -> None:
+    site = make_site(
+        {
+            "pages/own.py": """\
+                from microroutes import handles
+
+                @handles("GET", "OPTIONS")
+                def handler(req, res):
+                    res.set_header("X-Own", req.method)
+                    return res.status(204) if req.method == "OPTIONS" else {"ok": True}
+            """,
+            "pages/implied.py": """\
+                from microroutes import handles
+
+                @handles("GET")
+                def handler(req, res):
+                    res.set_header("X-Own", req.method)
+                    return {"ok": True}
+            """,
+        }
+    )
+    app = App(site)
+    status, headers, _ = call(app, "/own", "OPTIONS")
+    assert (status, headers.get("X-Own")) == (204, "OPTIONS")
+    status, headers, _ = call(app, "/implied", "OPTIONS")
+    assert (status, headers.get("X-Own"), headers["Allow"]) == (204, None, "GET, HEAD, OPTIONS")
