@@ -8,8 +8,9 @@ in one process never share those module names.
 The site folder itself goes first on ``sys.path`` (as ``python site/app.py`` or
 ``flask run`` would put the app's folder), so ``site/mylib.py`` is ``import mylib``.
 Those names are process-wide, like any absolute import: when two sites in one
-process define the same top-level module, the first one imported serves both,
-and a :class:`RuntimeWarning` names the two folders.
+process define the same top-level module, or a site's module has the name of one
+already imported (``json.py``), the first one imported serves everyone, and a
+:class:`RuntimeWarning` says so.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def add_site_to_path(site_dir: Path) -> None:
     """Put ``site_dir`` first on ``sys.path`` (once), so route files import its modules.
 
     Warns (:class:`RuntimeWarning`) when another site folder in this process
-    already defines one of its top-level module names.
+    defines one of its top-level module names, or a module of that name is
+    already imported from elsewhere.
     """
     folder = str(site_dir)
     with _sys_path_lock:
@@ -75,14 +77,19 @@ def add_site_to_path(site_dir: Path) -> None:
             sys.path.insert(0, folder)
         for name in _top_level_modules(site_dir):
             owner = _site_module_owners.setdefault(name, site_dir)
+            loaded = getattr(sys.modules.get(name), "__file__", None)
             if owner != site_dir:
-                warnings.warn(
-                    f"{site_dir}: the module {name!r} is also defined by the site {owner}; "
-                    f"'import {name}' gives whichever is imported first in this process, "
-                    "so give one of them another name",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
+                clash = f"is also defined by the site {owner}"
+            elif loaded is not None and not Path(loaded).is_relative_to(site_dir):
+                clash = f"is already imported from {loaded}"
+            else:
+                continue
+            warnings.warn(
+                f"{site_dir}: the module {name!r} {clash}; 'import {name}' gives whichever "
+                "was imported first in this process, so give this one another name",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
 
 def _escape_dots(name: str) -> str:

@@ -104,3 +104,11 @@ def test_a_server_subprocess_imports_the_sites_own_modules(tmp_path: Path, comma
             b'{"greeting":"hello from a site module","word":"from a site package",'
             b'"helper":"relative helper"}'
         )
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_a_site_module_named_like_an_imported_one_is_warned_about(tmp_path: Path) -> None:
+    files = {**site_files(unique("mylib"), unique("pkg")), "json.py": "SHADOW = True\n"}
+    site = write_files(tmp_path / "site", files)
+    with pytest.warns(RuntimeWarning, match=r"'json' is already imported from .*json"):
+        client_for(site)
