@@ -268,8 +268,9 @@ class App:
     ) -> Response:
         loaded = endpoint.module.value or endpoint.module.get()
         max_body_size = loaded.max_body_size
-        # Refused before the handler runs, whether or not it would read the body.
-        check_body_size(parse_content_length(environ), max_body_size)
+        if environ.get("CONTENT_LENGTH"):
+            # Refused before the handler runs, whether or not it would read the body.
+            check_body_size(parse_content_length(environ), max_body_size)
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ECHO_ROUTE, client_for, write_files
 
-from microroutes import App, handles
+from microroutes import App, RouteConflictError, handles
 from microroutes.methods import MethodTable, check_handler
 from microroutes.routing import Router, scan_pages
 
@@ -102,3 +102,12 @@ def test_extension_methods_in_allow_over_http(make_site) -> None:
     response = client_for(site).delete("/dav")
     assert response.status_code == 405
     assert response.headers["Allow"] == ", ".join(("GET", "HEAD", "OPTIONS", *sorted(EXTENSIONS)))
+
+
+@pytest.mark.parametrize("second", ["shop/[...path]/index.py", "(group)/shop/[...path].py"])
+def test_one_catch_all_answered_by_two_files_is_a_conflict(make_site, second: str) -> None:
+    site = make_site({"pages/shop/[...path].py": ECHO_ROUTE, f"pages/{second}": ECHO_ROUTE})
+    with pytest.raises(RouteConflictError) as caught:
+        App(site)
+    assert sorted(caught.value.files) == sorted(["shop/[...path].py", second])
+    assert "both answer /shop/[...path]" in str(caught.value)
