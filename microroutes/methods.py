@@ -2,9 +2,10 @@
 
 A route module exports ``GET``, ``POST``, ``PUT``, ``PATCH``, ``DELETE``,
 ``HEAD`` or ``OPTIONS`` functions, and/or one ``handler(req, res)`` for every
-method without an export. ``HEAD`` falls back to ``GET`` with the body
-dropped, ``OPTIONS`` answers 204 with ``Allow``, and a 405 always carries
-``Allow``.
+standard method without an export (extension methods need :func:`handles`).
+``HEAD`` falls back to ``GET`` with the body dropped, ``OPTIONS`` answers 204
+with ``Allow``, and a 405 always carries ``Allow``. Methods are compared as
+sent: they are case-sensitive.
 
 For ``handler``-style files, :func:`handles` declares the methods a handler
 takes (the app then answers 405/``OPTIONS`` itself), and :func:`allow` does
@@ -127,7 +128,7 @@ class MethodTable:
     exports: dict[str, Handler]
     #: The ``handler`` function for other methods, if any.
     fallback: Handler | None
-    #: Methods the fallback declared with :func:`handles` (``None``: every method).
+    #: Methods the fallback declared with :func:`handles` (``None``: the seven standard ones).
     fallback_methods: tuple[str, ...] | None
     #: The ``Allow`` header's methods.
     allowed: tuple[str, ...]
