@@ -101,13 +101,14 @@ def site(tmp_path_factory: pytest.TempPathFactory, marker_dir: Path) -> Iterator
         yield write_files(tmp_path_factory.mktemp("faults") / "site", SITE)
 
 
-def wait_for(path: Path, timeout: float = 5.0) -> bool:
+def wait_for_text(path: Path, timeout: float = 5.0) -> str:
+    """The file's text once it has some: the server creates it, then writes to it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists():
-            return True
+        if path.exists() and (text := path.read_text()):
+            return text
         time.sleep(0.01)
-    return path.exists()
+    raise AssertionError(f"{path.name} was not written within {timeout} s")
 
 
 # -- handlers that raise -----------------------------------------------------------------
@@ -309,8 +310,7 @@ def test_a_client_leaving_mid_stream_closes_the_generator(server: Server, marker
             received += len(chunk)
         assert not (marker_dir / "gone").exists()
     # 5000 chunks at 2 ms each would take 10 s; the close must come much sooner.
-    assert wait_for(marker_dir / "gone", timeout=5)
-    assert (marker_dir / "gone").read_text() == "closed"
+    assert wait_for_text(marker_dir / "gone") == "closed"
     assert not (marker_dir / "gone.finished").exists()
     after = request(port, b"GET /ok HTTP/1.1")
     assert after.status == 200
