@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from .loader import FileStamp, SitePackage, file_stamp
+from .routing import is_private_name
 
 __all__ = ["ChangeWatcher"]
 
@@ -38,7 +39,9 @@ class ChangeWatcher:
     def _snapshot_folders(self) -> None:
         self._folders = {}
         for folder, dirs, _ in os.walk(self._pages_dir):
-            dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
+            # Private folders hold no routes or middleware; edits to the helpers in them
+            # are noticed through the stamps of the modules the site imported.
+            dirs[:] = [d for d in dirs if not is_private_name(d)]
             key = file_stamp(folder)
             self._folders[folder] = (key[0] if key else -1, _listing(folder))
 
