@@ -1,19 +1,31 @@
-"""Noticing edits to a site in development, cheaply.
+"""Development reloads: noticing edits cheaply, and swapping in the edited site safely.
 
 Each poll stats the folders under ``pages/`` and the files of the modules the
 site has imported, and nothing else: no re-scan and no import happens unless
 something changed. A folder's listing is re-read only when its mtime moved,
 so Python writing ``__pycache__`` does not count as a change.
+
+A reload never deletes a module another thread may be importing: the edited
+site is imported into a fresh package (:class:`Versions`), requests already
+running finish on the version they started with, and an old version's modules
+leave ``sys.modules`` only once its last request is done.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .loader import FileStamp, SitePackage, file_stamp
 
-__all__ = ["ChangeWatcher"]
+__all__ = ["ChangeWatcher", "Changes", "SiteVersion", "Versions"]
+
+T = TypeVar("T")
 
 _IGNORED_DIRS = frozenset({"__pycache__"})
 
@@ -25,14 +37,60 @@ def _listing(folder: str) -> frozenset[str] | None:
         return None
 
 
-class ChangeWatcher:
-    """Tells whether a site's files changed since the last poll."""
+def _python_files(pages_dir: Path) -> frozenset[str]:
+    """Every ``.py`` file under ``pages_dir``, relative to it."""
+    found: set[str] = set()
+    for folder, dirs, files in os.walk(pages_dir):
+        dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
+        base = Path(folder).relative_to(pages_dir)
+        found.update((base / name).as_posix() for name in files if name.endswith(".py"))
+    return frozenset(found)
 
-    def __init__(self, pages_dir: Path, package: SitePackage) -> None:
+
+@dataclass(frozen=True)
+class Changes:
+    """The ``.py`` files added, removed and edited since the last poll, relative to ``pages/``.
+
+    Edited files are the imported ones; a file outside ``pages/`` (a site
+    module) is given by its full path.
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.edited)
+
+    def describe(self) -> str:
+        """``added a.py; edited _db.py``: one clause per kind of change."""
+        parts = [
+            f"{kind} {', '.join(files)}"
+            for kind, files in (
+                ("added", self.added),
+                ("removed", self.removed),
+                ("edited", self.edited),
+            )
+            if files
+        ]
+        return "; ".join(parts)
+
+
+class ChangeWatcher:
+    """Tells which of a site's files changed since the last poll.
+
+    :param imported: the imported module files with their stamps at import
+        time (edits made between an import and the next poll still count).
+    """
+
+    def __init__(
+        self, pages_dir: Path, imported: Callable[[], Mapping[Path, FileStamp | None]]
+    ) -> None:
         self._pages_dir = pages_dir
-        self._package = package
+        self._imported = imported
         self._folders: dict[str, tuple[int, frozenset[str] | None]] = {}
         self._files: dict[Path, FileStamp | None] = {}
+        self._tree = _python_files(pages_dir)
         self._snapshot_folders()
 
     def _snapshot_folders(self) -> None:
@@ -54,22 +112,88 @@ class ChangeWatcher:
                 self._folders[folder] = (key[0], current)
         return False
 
-    def _files_changed(self) -> bool:
-        changed = False
+    def _edited_files(self) -> list[Path]:
+        edited: list[Path] = []
         seen: dict[Path, FileStamp | None] = {}
-        imported = self._package.import_stamps
-        for _, path in self._package.loaded_files():
+        for path, imported_stamp in self._imported().items():
             stamp = seen[path] = file_stamp(path)
-            known = self._files[path] if path in self._files else imported.get(path, stamp)
-            changed = changed or known != stamp
+            known = self._files.get(path, imported_stamp)
+            if known != stamp:
+                edited.append(path)
         self._files = seen
-        return changed
+        return edited
 
-    def poll(self) -> bool:
-        """True when a file was added, removed, renamed or edited since the last poll."""
-        changed = self._folders_changed()
-        changed = self._files_changed() or changed
-        if changed:
+    def _name(self, path: Path) -> str:
+        try:
+            return path.relative_to(self._pages_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def poll(self) -> Changes:
+        """What was added, removed or edited since the last poll (falsy: nothing)."""
+        added: frozenset[str] = frozenset()
+        removed: frozenset[str] = frozenset()
+        if self._folders_changed():
+            tree = _python_files(self._pages_dir)
+            added, removed = tree - self._tree, self._tree - tree
+            self._tree = tree
             self._snapshot_folders()
+        edited = {self._name(path) for path in self._edited_files()} - removed
+        changes = Changes(tuple(sorted(added)), tuple(sorted(removed)), tuple(sorted(edited)))
+        if changes:
             self._files = {}
-        return changed
+        return changes
+
+
+@dataclass
+class SiteVersion(Generic[T]):
+    """One import of the site: its package and what the app built from it (the router)."""
+
+    package: SitePackage
+    value: T
+    #: Requests using this version right now.
+    users: int = 0
+    #: A newer version replaced this one.
+    retired: bool = False
+
+
+class Versions(Generic[T]):
+    """The current version of a site, handed out to requests and replaced on reload.
+
+    The first version is never purged: it holds ``pages/_app.py``, whose
+    hooks live as long as the app.
+    """
+
+    def __init__(self, first: SiteVersion[T]) -> None:
+        self._first = first
+        self._current = first
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> SiteVersion[T]:
+        """The version new requests get."""
+        return self._current
+
+    @contextmanager
+    def lease(self) -> Iterator[SiteVersion[T]]:
+        """The current version, kept importable until the block ends."""
+        with self._lock:
+            version = self._current
+            version.users += 1
+        try:
+            yield version
+        finally:
+            with self._lock:
+                version.users -= 1
+                self._purge_if_unused(version)
+
+    def replace(self, version: SiteVersion[T]) -> None:
+        """Make ``version`` current; the old one is purged once its requests finish."""
+        with self._lock:
+            old, self._current = self._current, version
+            old.retired = True
+            self._purge_if_unused(old)
+
+    def _purge_if_unused(self, version: SiteVersion[T]) -> None:
+        if version.retired and version.users == 0 and version is not self._first:
+            version.package.purge()
