@@ -1,4 +1,4 @@
-"""The ``microroutes`` command: serve a site, develop it, list its routes, write its sitemap.
+"""The ``microroutes`` command: serve a site, develop it, start one, list its routes, sitemap.
 
 Each command lives in a module of its own with a ``register(commands)``
 function adding its sub-parser.
@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import SiteError
-from . import _dev, _routes, _serve, _sitemap
+from . import _dev, _new, _routes, _serve, _sitemap
 
 __all__ = ["main"]
 
 #: The command modules, in the order ``--help`` lists them.
-_COMMANDS = (_serve, _dev, _sitemap, _routes)
+_COMMANDS = (_serve, _dev, _new, _sitemap, _routes)
 
 
 def _parser() -> argparse.ArgumentParser:
