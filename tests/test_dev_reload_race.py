@@ -12,8 +12,8 @@ from microroutes.testing import Client
 
 ROUTES = 4
 READERS = 4
-REQUESTS_PER_READER = 600
-REWRITES = 150
+REQUESTS_PER_READER = 300
+REWRITES = 100
 
 
 def _replace(path: Path, text: str) -> None:

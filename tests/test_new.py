@@ -30,8 +30,13 @@ def _files(root: Path) -> set[str]:
 
 
 def _clean_environment() -> dict[str, str]:
-    """This run's environment without the variables pytest and xdist set for themselves."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    """This run's environment without the variables pytest and xdist set for themselves.
+
+    Installed pytest plugins are not loaded: the site's tests need none, and
+    some take seconds to import.
+    """
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    return {**kept, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
