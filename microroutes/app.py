@@ -254,6 +254,9 @@ class App:
                 site = _Site(self._build_router(package), None)
             except SiteError as error:  # requests answer it; the last routes are kept for the log
                 site = _Site(versions.current.value.router, error)
+            except OSError as error:  # pages/ moved away while an editor or git works on it
+                broken = SiteError(f"cannot read {self.pages_dir}: {error.strerror}")
+                site = _Site(versions.current.value.router, broken)
             old = versions.current.value
             versions.replace(SiteVersion(package, site))
             self._router = site.router

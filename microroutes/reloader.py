@@ -94,7 +94,8 @@ class ChangeWatcher:
         self._snapshot_folders()
 
     def _snapshot_folders(self) -> None:
-        self._folders = {}
+        # pages/ itself is always watched, so it is noticed coming back after a move.
+        self._folders = {str(self._pages_dir): (-1, None)}
         for folder, dirs, _ in os.walk(self._pages_dir):
             dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
             key = file_stamp(folder)
@@ -103,13 +104,12 @@ class ChangeWatcher:
     def _folders_changed(self) -> bool:
         for folder, (mtime, listing) in self._folders.items():
             key = file_stamp(folder)
-            if key is None:
-                return True
-            if key[0] != mtime:
+            now = key[0] if key else -1
+            if now != mtime:
                 current = _listing(folder)
                 if current != listing:
                     return True
-                self._folders[folder] = (key[0], current)
+                self._folders[folder] = (now, current)
         return False
 
     def _edited_files(self) -> list[Path]:
