@@ -115,10 +115,11 @@ class App:
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
+        self._site = _Site(self._router, None)  # what every request uses, without reload
         self._versions: Versions[_Site] | None = None
         self._watcher: ChangeWatcher | None = None
         if reload:
-            first = SiteVersion(self._package, _Site(self._router, None))
+            first = SiteVersion(self._package, self._site)
             versions = self._versions = Versions(first)
             self._watcher = ChangeWatcher(pages, lambda: self._watched_files(versions))
         self._reload_lock = threading.Lock()
@@ -269,7 +270,7 @@ class App:
     def wsgi_app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
         if self._versions is None:
-            return self._answer(environ, start_response, _Site(self._router, None))
+            return self._answer(environ, start_response, self._site)
         self._reload_if_changed()
         with self._versions.lease() as version:
             return self._answer(environ, start_response, version.value)
