@@ -1,19 +1,33 @@
-"""Development reloads under concurrent requests: no request ever sees a half-reloaded site."""
+"""Development reloads under concurrent requests: no request ever sees a half-reloaded site.
+
+Reader threads send requests while a writer thread rewrites a route and the
+helper modules it imports; each rewrite waits for a few more answers, so the
+reloads are spread over the whole run without any sleeping.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+
+from servers import running
 
 from microroutes import App
 from microroutes.testing import Client
 
 ROUTES = 4
 READERS = 4
-REQUESTS_PER_READER = 300
-REWRITES = 100
+REWRITES = 200
+#: Answers the readers give between two rewrites.
+ANSWERS_PER_REWRITE = 2
+#: Each reader's requests at least, however fast the writer is.
+MINIMUM_REQUESTS = 100
+
+#: ``request(reader, number) -> (status, body)``.
+Send = Callable[[int, int], tuple[int, str]]
 
 
 def _replace(path: Path, text: str) -> None:
@@ -32,33 +46,37 @@ def _route(number: int, edit: int) -> str:
     )
 
 
-def test_requests_during_rewrites_never_fail(make_site) -> None:
+def _site(make_site) -> Path:
     files = {f"pages/api/r{i}/[id].py": _route(i, 0) for i in range(ROUTES)}
     files["pages/_helper.py"] = "from ._count import N\nWORD = 'w' * N\n"
     files["pages/_count.py"] = "N = 1\n"
-    site = make_site(files)
-    app = App(site, reload=True)
+    return make_site(files)
+
+
+def _stress(site: Path, send: Send) -> Counter[int]:
+    """Send requests from several threads while the files are rewritten; the statuses seen."""
     statuses: Counter[int] = Counter()
     failures: list[str] = []
-    lock = threading.Lock()
+    answered = threading.Condition()
     writer_done = threading.Event()
 
     def read(reader: int) -> None:
-        client = Client(app)
-        sent = 0
-        while sent < REQUESTS_PER_READER or not writer_done.is_set():
-            response = client.get(f"/api/r{sent % ROUTES}/{reader}")
-            with lock:
-                statuses[response.status_code] += 1
-                if response.status_code != 200:
-                    failures.append(response.get_data(as_text=True)[:300])
-            sent += 1
-            if sent >= 4 * REQUESTS_PER_READER:
-                break
+        number = 0
+        while number < MINIMUM_REQUESTS or not writer_done.is_set():
+            status, body = send(reader, number)
+            with answered:
+                statuses[status] += 1
+                if status != 200:
+                    failures.append(body[:300])
+                answered.notify_all()
+            number += 1
 
     def write() -> None:
         try:
             for edit in range(1, REWRITES + 1):
+                wanted = edit * ANSWERS_PER_REWRITE
+                with answered:
+                    answered.wait_for(lambda: statuses.total() >= wanted)  # noqa: B023
                 _replace(site / "pages/_count.py", f"N = {edit % 5 + 1}\n")
                 number = edit % ROUTES
                 _replace(site / f"pages/api/r{number}/[id].py", _route(number, edit))
@@ -72,15 +90,42 @@ def test_requests_during_rewrites_never_fail(make_site) -> None:
     for thread in threads:
         thread.join()
     assert failures == [], f"{statuses}: {failures[:3]}"
-    assert statuses[200] >= READERS * REQUESTS_PER_READER
-    # After the last rewrite, every route answers its newest version.
-    client = Client(app)
+    return statuses
+
+
+def _newest(number: int) -> dict[str, object]:
+    """What route ``number`` answers after the last rewrite."""
+    edit = max(e for e in range(REWRITES + 1) if e % ROUTES == number)
+    count = REWRITES % 5 + 1
+    return {"word": "w" * count, "n": count, "route": number, "edit": edit}
+
+
+def test_requests_during_rewrites_never_fail(make_site) -> None:
+    site = _site(make_site)
+    app = App(site, reload=True)
+    clients = [Client(app) for _ in range(READERS)]
+
+    def send(reader: int, number: int) -> tuple[int, str]:
+        response = clients[reader].get(f"/api/r{number % ROUTES}/{reader}")
+        return response.status_code, response.get_data(as_text=True)
+
+    statuses = _stress(site, send)
+    assert set(statuses) == {200}
+    assert statuses[200] >= max(READERS * MINIMUM_REQUESTS, REWRITES * ANSWERS_PER_REWRITE)
     for number in range(ROUTES):
-        body = client.get(f"/api/r{number}/x").json
-        last_edit = max(e for e in range(REWRITES + 1) if e % ROUTES == number)
-        assert body == {
-            "word": "w" * (REWRITES % 5 + 1),
-            "n": REWRITES % 5 + 1,
-            "route": number,
-            "edit": last_edit,
-        }
+        assert Client(app).get(f"/api/r{number}/x").json == _newest(number)
+
+
+def test_dev_server_answers_every_request_while_files_are_rewritten(make_site) -> None:
+    site = _site(make_site)
+    with running("dev", str(site)) as server:
+
+        def send(reader: int, number: int) -> tuple[int, str]:
+            status, _, body = server.request("GET", f"/api/r{number % ROUTES}/{reader}")
+            return status, body.decode(errors="replace")
+
+        statuses = _stress(site, send)
+        assert set(statuses) == {200}
+        for number in range(ROUTES):
+            status, _, _ = server.request("GET", f"/api/r{number}/x")
+            assert status == 200
