@@ -96,7 +96,17 @@ def test_dev_prints_the_pin_and_the_console_needs_it(site) -> None:
 
 def test_dev_prints_a_pin_by_default(site) -> None:
     with running("dev", str(site), env={"WERKZEUG_DEBUG_PIN": None}) as server:
-        assert re.search(r"^ \* Debugger PIN: \d{3}-\d{3}-\d{3}$", "".join(server.output), re.M)
+        output = "".join(server.output)
+        assert " * Debugger is active!\n" in output
+        assert re.search(r"^ \* Debugger PIN: \d{3}-\d{3}-\d{3}$", output, re.M)
+
+
+def test_dev_says_when_the_pin_is_turned_off(site) -> None:
+    with running("dev", str(site), env={"WERKZEUG_DEBUG_PIN": "off"}) as server:
+        assert " * Debugger PIN disabled. DEBUGGER UNSECURED!\n" in server.output
+        secret, frame = _debugger_page(server)
+        # Without a PIN, the console runs code for anyone on a trusted host.
+        assert "42" in _command(server, secret, frame, "answer + 1")
 
 
 def test_debugger_commands_from_an_untrusted_host_are_refused(site) -> None:

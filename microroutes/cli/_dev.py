@@ -52,6 +52,8 @@ def _dev(args: argparse.Namespace) -> int:
     def start() -> Server:
         server = make_server(args.host, args.port, debugged, threaded=True)
         url = f"http://{args.host}:{server.server_port}"
+        # The lines werkzeug prints under its own reloader (which dev does not use).
+        print(" * Debugger is active!", flush=True)
         if debugged.pin is None:
             print(" * Debugger PIN disabled. DEBUGGER UNSECURED!", flush=True)
         else:
