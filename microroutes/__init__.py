@@ -28,6 +28,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
+from .typed import HandlerSignature
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "Forbidden",
     "HTTPError",
     "HTTPStatus",
+    "HandlerSignature",
     "InternalServerError",
     "MethodNotAllowed",
     "NotFound",

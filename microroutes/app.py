@@ -156,6 +156,7 @@ class App:
         table: list[RouteInfo] = []
         for route, endpoint in self._router:
             loaded = endpoint.module.get()
+            handlers = loaded.table.handlers()
             table.append(
                 RouteInfo(
                     pattern=route.pattern,
@@ -164,11 +165,12 @@ class App:
                     params=route.params,
                     methods=loaded.table.allowed,
                     middleware=tuple(lazy.file for lazy in endpoint.middleware),
-                    handlers=loaded.table.handlers(),
+                    handlers=handlers,
                     module=loaded.module,
                     max_body_size=loaded.max_body_size,
                     sitemap_fields=loaded.sitemap_fields,
                     sitemap_function=loaded.sitemap_function,
+                    signatures={method: loaded.signature(method) for method in handlers},
                 )
             )
         return table

@@ -13,12 +13,11 @@ the same check inline, which suits a ``match req.method`` block.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import HTTPStatus, MethodNotAllowed, SiteError
+from .errors import HTTPStatus, MethodNotAllowed
 
 if TYPE_CHECKING:
     from .request import Request
@@ -92,23 +91,17 @@ def allow(req: Request, *methods: str) -> None:
     raise MethodNotAllowed(allowed)
 
 
-def check_handler(function: object, where: str) -> Handler:
-    """``function`` if it can answer requests as ``function(req, res)``; else :class:`SiteError`.
+def check_handler(function: object, where: str, params: Collection[str] = ()) -> Handler:
+    """The handler answering as ``handler(req, res)`` for ``function``; else :class:`SiteError`.
 
-    ``where`` names the file and export, as in ``"api/post/[uid].py: GET"``.
+    ``where`` names the file and export, as in ``"api/post/[uid].py: GET"``;
+    ``params`` are the route's path parameter names. A function taking only
+    ``(req, res)`` is returned as it is; one taking typed parameters after
+    them gets a wrapper that decodes them (see :mod:`microroutes.typed`).
     """
-    if not callable(function):
-        raise SiteError(f"{where} must be a function, got {function!r}")
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return function  # builtins and some C callables have no signature to check
-    try:
-        signature.bind(None, None)
-    except TypeError:
-        raise SiteError(f"{where} must accept two arguments (req, res), not {signature}") from None
-    handler: Handler = function
-    return handler
+    from .typed import bind_handler
+
+    return bind_handler(function, where, params)[0]
 
 
 @dataclass(frozen=True, slots=True)

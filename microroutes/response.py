@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import decimal
+import enum
 import json as _json
 import logging
 import re
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus as _Status
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
 from typing import Any, Protocol
 
+import msgspec
 from werkzeug.http import dump_cookie
 from werkzeug.urls import iri_to_uri
 
@@ -59,9 +62,7 @@ def _json_default(value: object) -> object:
         return str(value)
     if isinstance(value, (set, frozenset)):
         return list(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return typed_builtins(value)
 
 
 _encode_json = _json.JSONEncoder(
@@ -73,6 +74,44 @@ _c_encode = (
     if _c_make_encoder is not None
     else None
 )
+
+
+def is_model(value: object) -> bool:
+    """True for an instance of a dataclass, a ``msgspec.Struct`` or a pydantic model."""
+    kind = type(value)
+    return (
+        hasattr(kind, "__dataclass_fields__")
+        or isinstance(value, msgspec.Struct)
+        or hasattr(kind, "__pydantic_fields__")
+    )
+
+
+def typed_builtins(value: object) -> object:
+    """A model (see :func:`is_model`) or an ``Enum`` as builtins the JSON encoder takes.
+
+    Nested values are left to the encoder. Anything else is a ``TypeError``.
+    """
+    if isinstance(value, enum.Enum):
+        return value.value
+    if not is_model(value):
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    if isinstance(value, msgspec.Struct):
+        return msgspec.to_builtins(value, enc_hook=_json_default)  # keeps rename and omit_defaults
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    # Field by field, not msgspec.to_builtins: a dataclass msgspec decoded keeps its
+    # default-valued fields on the class only, and to_builtins would leave them out.
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        fields: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(value)  # type: ignore[arg-type]
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in fields)
+    return {name: getattr(value, name) for name in names}
+
+
+#: Each dataclass's field names, read once per class.
+_FIELD_NAMES: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 def dump_json(value: object) -> bytes:
@@ -394,8 +433,9 @@ def to_response(value: object, res: Response) -> Response:
     """Turn a handler's return value into the response to send.
 
     ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
-    ``dict``/``list`` -> JSON; ``str``/``bytes`` -> body; any other iterable ->
-    a streamed body. Anything else is a ``TypeError``.
+    ``dict``/``list`` -> JSON, and so are a dataclass, ``msgspec.Struct`` or
+    pydantic model; ``str``/``bytes`` -> body; any other iterable -> a streamed
+    body. Anything else is a ``TypeError``.
     """
     if value is None:
         return res
@@ -403,6 +443,8 @@ def to_response(value: object, res: Response) -> Response:
         return res.json(value)
     if isinstance(value, Response):
         return value
+    if is_model(value):  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
+        return res.json(typed_builtins(value))
     if isinstance(value, (str, bytes, bytearray, memoryview)) or (
         isinstance(value, Iterable) and not isinstance(value, Mapping)
     ):

@@ -25,7 +25,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .errors import SiteError
-from .methods import HTTP_METHODS, Handler, MethodTable, check_handler
+from .methods import HTTP_METHODS, Handler, MethodTable
+from .typed import HandlerSignature, bind_handler
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -66,6 +67,15 @@ class LoadedRoute:
     sitemap_function: Callable[..., Iterable[Any]] | None
     #: The module itself.
     module: ModuleType
+    #: What each handler declares, by export name (``GET``, ..., ``handler``).
+    signatures: Mapping[str, HandlerSignature]
+
+    def signature(self, method: str) -> HandlerSignature:
+        """What the function answering ``method`` declares (``HEAD`` falls back to ``GET``)."""
+        found = self.signatures.get(method)
+        if found is None and method == "HEAD":
+            found = self.signatures.get("GET")
+        return found or self.signatures[FALLBACK_HANDLER]
 
 
 def route_loader(
@@ -74,30 +84,38 @@ def route_loader(
     """Reads what the module of ``route`` defines; ``default_limit`` is the app's body limit."""
 
     def load(module: ModuleType, file: str) -> LoadedRoute:
+        table, signatures = _method_table(module, file, route.params)
         return LoadedRoute(
-            table=_method_table(module, file),
+            table=table,
             max_body_size=_body_limit(module, file, default_limit),
             sitemap_fields=_sitemap_fields(module, file),
             sitemap_function=_sitemap_function(module, file),
             module=module,
+            signatures=signatures,
         )
 
     return load
 
 
-def _method_table(module: ModuleType, file: str) -> MethodTable:
+def _method_table(
+    module: ModuleType, file: str, params: tuple[str, ...]
+) -> tuple[MethodTable, dict[str, HandlerSignature]]:
     exports: dict[str, Handler] = {}
+    signatures: dict[str, HandlerSignature] = {}
     for method in HTTP_METHODS:
         function = getattr(module, method, None)
         if function is not None:
-            exports[method] = check_handler(function, f"{file}: {method}")
-    fallback: Any = getattr(module, FALLBACK_HANDLER, None)
-    if fallback is not None:
-        fallback = check_handler(fallback, f"{file}: {FALLBACK_HANDLER}")
+            where = f"{file}: {method}"
+            exports[method], signatures[method] = bind_handler(function, where, params)
+    fallback: Handler | None = None
+    function = getattr(module, FALLBACK_HANDLER, None)
+    if function is not None:
+        where = f"{file}: {FALLBACK_HANDLER}"
+        fallback, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))
-    return MethodTable.build(exports, fallback)
+    return MethodTable.build(exports, fallback), signatures
 
 
 def _own_functions(module: ModuleType) -> list[str]:

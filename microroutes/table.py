@@ -14,6 +14,7 @@ from typing import Any
 
 from .methods import Handler
 from .routing import RouteKind
+from .typed import HandlerSignature
 
 __all__ = ["RouteInfo"]
 
@@ -44,3 +45,6 @@ class RouteInfo:
     sitemap_fields: Mapping[str, Any] | None
     #: The module's ``sitemap(app)`` function, if it defines one.
     sitemap_function: Callable[..., Iterable[Any]] | None
+    #: What each handler's annotations declare, with the same keys as :attr:`handlers`;
+    #: each holds the user's function as written (``handlers`` may hold wrappers).
+    signatures: Mapping[str, HandlerSignature]

@@ -57,7 +57,7 @@ def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
         check=False,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "5 passed" in tests.stdout
+    assert "6 passed" in tests.stdout
     assert "mysite" in (site / "README.md").read_text()
 
 
@@ -71,6 +71,10 @@ def test_new_site_serves_under_dev(tmp_path: Path) -> None:
         assert b"<h1>blog</h1>" in body
         status, _, body = server.request("GET", "/api/hello?name=Ada")
         assert (status, json.loads(body)) == (200, {"message": "Hello, Ada!"})
+        status, _, body = server.request(
+            "POST", "/api/hello", b'{"name": "Bo"}', {"Content-Type": "application/json"}
+        )
+        assert (status, json.loads(body)) == (200, {"message": "Hello, Bo!"})
         status, _, body = server.request("GET", "/robots.txt")
         assert (status, body) == (200, b"User-agent: *\nAllow: /\n")
 
@@ -80,10 +84,12 @@ def test_new_site_route_table(tmp_path: Path) -> None:
     assert run_command("new", str(site)).returncode == 0
     listed = run_command("routes", str(site), "--json")
     assert listed.returncode == 0, listed.stderr
-    assert [(route["pattern"], route["file"]) for route in json.loads(listed.stdout)] == [
+    routes = json.loads(listed.stdout)
+    assert [(route["pattern"], route["file"]) for route in routes] == [
         ("/", "index.py"),
         ("/api/hello", "api/hello.py"),
     ]
+    assert (routes[1]["body"], routes[1]["query"]) == ({"POST": "Who"}, {"GET": "Who"})
 
 
 def test_new_into_an_empty_existing_folder(tmp_path: Path) -> None:

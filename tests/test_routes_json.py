@@ -34,6 +34,8 @@ def test_routes_json_lists_every_route(make_site) -> None:
             "params": [],
             "methods": ["GET", "HEAD", "OPTIONS"],
             "middleware": [],
+            "body": {},
+            "query": {},
         },
         {
             "pattern": "/api/post/[uid]",
@@ -42,6 +44,8 @@ def test_routes_json_lists_every_route(make_site) -> None:
             "params": ["uid"],
             "methods": ["GET", "HEAD", "DELETE", "OPTIONS"],
             "middleware": ["api/_middleware.py"],
+            "body": {},
+            "query": {},
         },
         {
             "pattern": "/docs/[...slug]",
@@ -50,6 +54,8 @@ def test_routes_json_lists_every_route(make_site) -> None:
             "params": ["slug"],
             "methods": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             "middleware": [],
+            "body": {},
+            "query": {},
         },
         {
             "pattern": "/shop/[[...path]]",
@@ -58,6 +64,8 @@ def test_routes_json_lists_every_route(make_site) -> None:
             "params": ["path"],
             "methods": ["GET", "HEAD", "POST", "OPTIONS"],
             "middleware": [],
+            "body": {},
+            "query": {},
         },
     ]
 
@@ -76,3 +84,26 @@ def test_routes_json_on_a_broken_site_prints_no_json(make_site) -> None:
         "microroutes: broken site:\n"
         "  bad.py: no handler (it defines X); define GET, POST, ... or handler(req, res)\n"
     )
+
+
+def test_routes_json_gives_typed_bodies_and_queries_by_method(make_site) -> None:
+    site = make_site(
+        {
+            "pages/api/items/[id].py": (
+                "import dataclasses\n\n"
+                "@dataclasses.dataclass\n"
+                "class Filters:\n    tag: list[str]\n\n"
+                "@dataclasses.dataclass\n"
+                "class ItemPatch:\n    name: str\n\n"
+                "def GET(req, res, id: int, query: Filters):\n    return {}\n\n"
+                "def PUT(req, res, id: int, body: list[ItemPatch]):\n    return {}\n\n"
+                "def DELETE(req, res):\n    return None\n"
+            )
+        }
+    )
+    result = run_command("routes", str(site), "--json")
+    assert result.returncode == 0, result.stderr
+    (route,) = json.loads(result.stdout)
+    assert route["methods"] == ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+    assert route["body"] == {"PUT": "list[ItemPatch]"}
+    assert route["query"] == {"GET": "Filters"}

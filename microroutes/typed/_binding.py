@@ -1,0 +1,227 @@
+"""Handlers with typed parameters: a wrapper decoding each one, built once per handler."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_options_header
+
+from ..errors import NotFound, SiteError, UnprocessableContent, UnsupportedMediaType
+from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
+from ._signature import BODY, JSON_MEDIA_TYPE, QUERY, HandlerSignature, read_signature
+
+if TYPE_CHECKING:
+    from ..methods import Handler
+    from ..request import Request
+
+__all__ = ["FORM_MEDIA_TYPES", "bind_handler"]
+
+#: The form content types a flat body type also accepts.
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+Reader = Callable[["Request"], Any]
+
+
+def bind_handler(
+    function: object, where: str, params: Collection[str] = ()
+) -> tuple[Handler, HandlerSignature]:
+    """The handler to call as ``handler(req, res)``, and what ``function`` declares.
+
+    A function taking only ``(req, res)`` is returned as it is. Otherwise the
+    handler is a wrapper that decodes ``body``, ``query`` and path parameters
+    and calls ``function`` with them by name, returning whatever it returns
+    (a coroutine included); ``__wrapped__`` is ``function``.
+
+    :raises SiteError: naming ``where``, for a parameter the route cannot
+        fill, a signature that cannot be read, or a type no engine supports.
+    """
+    signature = read_signature(function, where, params)
+    if signature.is_plain:
+        handler: Handler = signature.function
+        return handler, signature
+    readers: list[tuple[str, Reader]] = []
+    for name in signature.arguments:
+        try:
+            reader = _reader_for(name, signature)
+        except (TypeError, ValueError) as error:
+            raise SiteError(f"{where}: parameter {name!r}: {error}") from None
+        if isinstance(reader, _BodyReader):
+            signature = dataclasses.replace(signature, media_types=reader.media_types)
+        readers.append((name, reader))
+    return _wrapper(signature.function, readers), signature
+
+
+def _reader_for(name: str, signature: HandlerSignature) -> Reader:
+    """What reads argument ``name`` from a request; ``TypeError`` for an unsupported type."""
+    if name == BODY:
+        return _untyped_body if signature.body is None else _BodyReader(signature)
+    if name == QUERY:
+        return _untyped_query if signature.query is None else _query_reader(signature.query)
+    if name in signature.params:
+        return _ParamReader(name, signature.params[name])
+    return functools.partial(_untyped_param, name=name)
+
+
+def _wrapper(function: Callable[..., object], readers: list[tuple[str, Reader]]) -> Handler:
+    if len(readers) == 1 and readers[0][0] == BODY:
+        read_body = readers[0][1]
+
+        def body_handler(req: Request, res: object) -> object:
+            return function(req, res, body=read_body(req))
+
+        return functools.wraps(function)(body_handler)
+
+    # Path parameters first (a URL naming nothing is a 404 whatever the body), the body last.
+    ordered = sorted(readers, key=lambda reader: _READ_ORDER.get(reader[0], 0))
+
+    def typed_handler(req: Request, res: object) -> object:
+        arguments: dict[str, Any] = {}
+        invalid: list[UnprocessableContent] = []
+        for name, read in ordered:
+            try:
+                arguments[name] = read(req)
+            except UnprocessableContent as error:  # list the query's and the body's problems
+                invalid.append(error)
+        if invalid:
+            raise _combined(invalid)
+        return function(req, res, **arguments)
+
+    return functools.wraps(function)(typed_handler)
+
+
+_READ_ORDER = {QUERY: 1, BODY: 2}
+
+
+def _combined(errors: list[UnprocessableContent]) -> UnprocessableContent:
+    if len(errors) == 1:
+        return errors[0]
+    detail: list[Any] = []
+    for error in errors:
+        detail.extend(error.detail if isinstance(error.detail, list) else [])
+    return UnprocessableContent("invalid query string and request body", detail=detail)
+
+
+def _untyped_body(req: Request) -> Any:
+    return req.body
+
+
+def _untyped_query(req: Request) -> Any:
+    return req.query
+
+
+def _untyped_param(req: Request, name: str) -> Any:
+    return req.params[name]
+
+
+class _ParamReader:
+    """A path parameter converted to its annotation; a value that does not convert is a 404."""
+
+    __slots__ = ("_engine", "_name")
+
+    def __init__(self, name: str, annotation: Any) -> None:
+        self._name = name
+        self._engine: Engine = build_engine(annotation)
+
+    def __call__(self, req: Request) -> Any:
+        value = req.params[self._name]
+        try:
+            return self._engine.from_strings(value, ("path", self._name))
+        except Invalid:
+            raise NotFound(f"no resource at {req.path}") from None
+
+
+def _query_reader(annotation: Any) -> Reader:
+    fields = object_fields(annotation)
+    if fields is None:
+        raise TypeError(
+            "the query type must be a dataclass, TypedDict, msgspec.Struct or pydantic model"
+        )
+    engine = build_engine(annotation)
+    many = frozenset(name for name, _, takes_many in fields if takes_many)
+
+    def read_query(req: Request) -> Any:
+        values = _strings(req.query, many)
+        try:
+            return engine.from_strings(values, (QUERY,))
+        except Invalid as error:
+            raise UnprocessableContent("invalid query string", detail=error.problems) from None
+
+    return read_query
+
+
+def _strings(multi: MultiDict[str, str], many: frozenset[str]) -> dict[str, str | list[str]]:
+    """A multi-dict as field values: every value for list fields, the first for the rest."""
+    values: dict[str, str | list[str]] = dict(multi.to_dict())
+    for name in many.intersection(values):
+        values[name] = multi.getlist(name)
+    return values
+
+
+class _BodyReader:
+    """The request body decoded into the ``body`` annotation, by its Content-Type."""
+
+    __slots__ = ("_default", "_engine", "_many", "_required", "media_types")
+
+    def __init__(self, signature: HandlerSignature) -> None:
+        annotation = signature.body
+        self._engine: Engine = build_engine(annotation)
+        self._required = signature.body_required
+        self._default = signature.body_default
+        self._many: frozenset[str] | None = None
+        #: The content types this body accepts.
+        self.media_types: tuple[str, ...] = (JSON_MEDIA_TYPE,)
+        if is_flat(annotation):
+            fields = object_fields(annotation) or []
+            self._many = frozenset(name for name, _, takes_many in fields if takes_many)
+            self.media_types = (JSON_MEDIA_TYPE, *FORM_MEDIA_TYPES)
+
+    def __call__(self, req: Request) -> Any:
+        content_type = req.environ.get("CONTENT_TYPE", "")
+        if content_type == JSON_MEDIA_TYPE:  # the common case, without parsing the header
+            return self._json(req)
+        mimetype = parse_options_header(content_type)[0].lower()
+        if mimetype == JSON_MEDIA_TYPE or _is_json_suffix(mimetype):
+            return self._json(req)
+        if self._many is not None and mimetype in FORM_MEDIA_TYPES:
+            return self._form(req, self._many)
+        if not mimetype and not req.data:
+            return self._empty()
+        accepted = ", ".join(self.media_types)
+        raise UnsupportedMediaType(f"the body must be sent as {accepted}")
+
+    def _json(self, req: Request) -> Any:
+        data = req.data
+        if not data:
+            return self._empty()
+        try:
+            return self._engine.from_json(data, (BODY,))
+        except Invalid as error:
+            raise _invalid_body(error) from None
+
+    def _form(self, req: Request, many: frozenset[str]) -> Any:
+        if not req.data:
+            return self._empty()
+        try:
+            return self._engine.from_strings(_strings(req.form, many), (BODY,))
+        except Invalid as error:
+            raise _invalid_body(error) from None
+
+    def _empty(self) -> Any:
+        if not self._required:
+            return self._default
+        raise UnprocessableContent(
+            "a request body is required",
+            detail=[{"loc": [BODY], "msg": "a request body is required"}],
+        )
+
+
+def _invalid_body(error: Invalid) -> UnprocessableContent:
+    return UnprocessableContent("invalid request body", detail=error.problems)
+
+
+def _is_json_suffix(mimetype: str) -> bool:
+    """``application/problem+json`` and the like: JSON by its structured syntax suffix."""
+    return mimetype.startswith("application/") and mimetype.endswith("+json")

@@ -1,0 +1,100 @@
+"""Turning request data into annotated types: msgspec, or pydantic for pydantic types.
+
+An engine is built once per annotation. ``from_json`` decodes and validates
+bytes in one pass; ``from_strings`` converts string values (path parameters,
+query strings, form fields) the way a query string is read: ``"5"`` may be
+an ``int``, ``"true"`` a ``bool``. A value that does not fit raises
+:class:`Invalid` with one problem per field; malformed JSON is a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import msgspec
+
+from ..errors import BadRequest
+from ._problems import Invalid, Loc, Problem, every_problem, problem_from
+from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
+from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
+
+__all__ = ["Engine", "Invalid", "build_engine", "is_flat", "object_fields"]
+
+
+class Engine(Protocol):
+    """Decodes request data into one annotated type."""
+
+    def from_json(self, data: bytes, loc: Loc) -> Any:
+        """``data`` decoded as JSON into the type; 400 if malformed, :class:`Invalid` if unfit."""
+
+    def from_strings(self, value: object, loc: Loc) -> Any:
+        """``value`` (strings, lists and dicts of them) converted into the type."""
+
+
+def build_engine(annotation: Any) -> Engine:
+    """The engine for ``annotation``; ``TypeError`` if no engine supports it."""
+    if mentions_pydantic(annotation, set()):
+        return PydanticEngine(annotation)
+    return _MsgspecEngine(annotation)
+
+
+def object_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
+    """``(name, required, takes_many)`` per field of an object type, else ``None``.
+
+    ``takes_many`` marks list-like fields, which read every repeated key of a
+    query string or form; ``None`` means ``annotation`` is not a flat-able object.
+    """
+    if mentions_pydantic(annotation, set()):
+        return pydantic_fields(annotation)
+    try:
+        info = msgspec.inspect.type_info(annotation)
+    except TypeError:
+        return None
+    if not isinstance(info, OBJECT_TYPES):
+        return None
+    return [(f.encode_name, f.required, takes_many(f.type)) for f in info.fields]
+
+
+def is_flat(annotation: Any) -> bool:
+    """True for an object type whose fields are scalars or lists of scalars (form-friendly)."""
+    if mentions_pydantic(annotation, set()):
+        return pydantic_fields(annotation) is not None
+    try:
+        info = msgspec.inspect.type_info(annotation)
+    except TypeError:
+        return False
+    return isinstance(info, OBJECT_TYPES) and all(is_scalar_or_list(f.type) for f in info.fields)
+
+
+class _MsgspecEngine:
+    __slots__ = ("_decoder", "_type")
+
+    def __init__(self, annotation: Any) -> None:
+        self._type = annotation
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(annotation)
+        refuse_custom_types(msgspec.inspect.type_info(annotation), set())
+
+    def from_json(self, data: bytes, loc: Loc) -> Any:
+        try:
+            return self._decoder.decode(data)
+        except msgspec.ValidationError as error:
+            raise Invalid(self._problems_in_json(data, error, loc)) from None
+        except msgspec.DecodeError as error:
+            raise BadRequest(f"malformed JSON body: {error}") from None
+        except RecursionError:
+            raise BadRequest("malformed JSON body: nested too deeply") from None
+
+    def from_strings(self, value: object, loc: Loc) -> Any:
+        try:
+            return msgspec.convert(value, self._type, strict=False)
+        except msgspec.ValidationError as error:
+            raise Invalid(every_problem(value, self._type, error, loc, strict=False)) from None
+
+    def _problems_in_json(
+        self, data: bytes, error: msgspec.ValidationError, loc: Loc
+    ) -> list[Problem]:
+        try:
+            raw = msgspec.json.decode(data)
+        except (msgspec.DecodeError, RecursionError):
+            return [problem_from(error, loc)]
+        return every_problem(raw, self._type, error, loc, strict=True)

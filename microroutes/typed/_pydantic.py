@@ -1,0 +1,110 @@
+"""pydantic for annotations that use it: its models, ``Field`` and annotated_types constraints.
+
+pydantic is optional: it is imported only for a type that mentions it, which
+can only be written when it is installed.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+
+from ..errors import BadRequest
+from ._problems import Invalid, Loc, Problem
+from ._shapes import UNION_TYPE, is_scalar_or_list
+
+__all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
+
+
+class PydanticEngine:
+    """Decodes into a type through pydantic's ``TypeAdapter`` (JSON parsed by pydantic)."""
+
+    __slots__ = ("_adapter", "_validation_error")
+
+    def __init__(self, annotation: Any) -> None:
+        import pydantic
+
+        self._adapter: Any = pydantic.TypeAdapter(annotation)
+        self._validation_error: type[Exception] = pydantic.ValidationError
+
+    def from_json(self, data: bytes, loc: Loc) -> Any:
+        try:
+            return self._adapter.validate_json(data)
+        except self._validation_error as error:
+            errors = error.errors()  # type: ignore[attr-defined]
+            if any(entry["type"] == "json_invalid" for entry in errors):
+                raise BadRequest(f"malformed JSON body: {errors[0]['msg']}") from None
+            raise Invalid(_pydantic_problems(errors, loc)) from None
+        except RecursionError:
+            raise BadRequest("malformed JSON body: nested too deeply") from None
+
+    def from_strings(self, value: object, loc: Loc) -> Any:
+        try:
+            return self._adapter.validate_python(value)
+        except self._validation_error as error:
+            errors = error.errors()  # type: ignore[attr-defined]
+            raise Invalid(_pydantic_problems(errors, loc)) from None
+
+
+def _pydantic_problems(errors: list[dict[str, Any]], loc: Loc) -> list[Problem]:
+    return [{"loc": [*loc, *entry["loc"]], "msg": entry["msg"]} for entry in errors]
+
+
+def pydantic_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
+    """``(name, required, takes_many)`` per field of a flat pydantic model, else ``None``."""
+    fields = getattr(annotation, "model_fields", None)
+    if not isinstance(fields, dict):
+        return None
+    found: list[tuple[str, bool, bool]] = []
+    for name, info in fields.items():
+        if not _is_flat_annotation(info.annotation):
+            return None
+        many = any(_origin_is_sequence(member) for member in _union_members(info.annotation))
+        found.append((info.alias or name, info.is_required(), many))
+    return found
+
+
+def _union_members(annotation: Any) -> Iterator[Any]:
+    if typing.get_origin(annotation) in (typing.Union, UNION_TYPE):
+        yield from typing.get_args(annotation)
+    else:
+        yield annotation
+
+
+def _origin_is_sequence(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (list, set, frozenset, tuple)
+
+
+def _is_flat_annotation(annotation: Any) -> bool:
+    try:
+        return is_scalar_or_list(msgspec.inspect.type_info(annotation))
+    except TypeError:
+        return True  # a pydantic-only scalar type (constrained strings and the like)
+
+
+def mentions_pydantic(annotation: Any, seen: set[int]) -> bool:
+    """True when ``annotation`` uses a pydantic type or constraint anywhere (pydantic installed)."""
+    if "pydantic" not in sys.modules or id(annotation) in seen:
+        return False
+    seen.add(id(annotation))
+    # pydantic's Field() and annotated_types constraints (Gt, MaxLen...): msgspec would
+    # ignore them, pydantic applies them.
+    if getattr(type(annotation), "__module__", "").startswith(("pydantic", "annotated_types")):
+        return True
+    if isinstance(annotation, type):
+        if annotation.__module__.startswith("pydantic") or hasattr(annotation, "model_fields"):
+            return True
+        if hasattr(annotation, "__dataclass_fields__") or hasattr(annotation, "__total__"):
+            try:
+                hints = typing.get_type_hints(annotation, include_extras=True)
+            except Exception:  # unresolvable: msgspec will say so
+                return False
+            return any(mentions_pydantic(hint, seen) for hint in hints.values())
+        return False
+    extras = getattr(annotation, "__metadata__", ())
+    members = (*typing.get_args(annotation), *extras)
+    return any(mentions_pydantic(member, seen) for member in members)

@@ -1,0 +1,86 @@
+"""What msgspec's type inspection says about an annotation: objects, lists, scalars."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "OBJECT_TYPES",
+    "SEQUENCE_TYPES",
+    "UNION_TYPE",
+    "field_types",
+    "is_scalar_or_list",
+    "refuse_custom_types",
+    "takes_many",
+]
+
+#: Types decoded from a JSON object with named fields.
+OBJECT_TYPES = (
+    msgspec.inspect.StructType,
+    msgspec.inspect.DataclassType,
+    msgspec.inspect.TypedDictType,
+)
+#: Types decoded from a JSON array of any length.
+SEQUENCE_TYPES = (
+    msgspec.inspect.ListType,
+    msgspec.inspect.SetType,
+    msgspec.inspect.FrozenSetType,
+    msgspec.inspect.VarTupleType,
+)
+#: The type of ``int | None``.
+UNION_TYPE: Any = type(int | None)
+
+
+def takes_many(info: msgspec.inspect.Type) -> bool:
+    """True for a list-like field, which reads every value of a repeated query key."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        return any(takes_many(member) for member in info.types)
+    return isinstance(info, SEQUENCE_TYPES)
+
+
+def is_scalar_or_list(info: msgspec.inspect.Type) -> bool:
+    """True for a value a form field or query key can spell: a scalar, or a list of them."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        return all(is_scalar_or_list(member) for member in info.types)
+    if isinstance(info, SEQUENCE_TYPES):
+        return _is_scalar(info.item_type)
+    return _is_scalar(info)
+
+
+def _is_scalar(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, msgspec.inspect.UnionType):
+        return all(_is_scalar(member) for member in info.types)
+    containers = (*OBJECT_TYPES, *SEQUENCE_TYPES, msgspec.inspect.DictType)
+    return not isinstance(info, (*containers, msgspec.inspect.TupleType, msgspec.inspect.AnyType))
+
+
+def refuse_custom_types(info: msgspec.inspect.Type, seen: set[int]) -> None:
+    """``TypeError`` for a class msgspec cannot decode (it would fail on every request)."""
+    if id(info) in seen:
+        return
+    seen.add(id(info))
+    if isinstance(info, msgspec.inspect.CustomType):
+        raise TypeError(f"cannot decode into {info.cls.__qualname__}: not a supported type")
+    for name in getattr(info, "__struct_fields__", ()):
+        value = getattr(info, name)
+        members = value if isinstance(value, tuple) else (value,)
+        for member in members:
+            if isinstance(member, msgspec.inspect.Field):
+                member = member.type
+            if isinstance(member, msgspec.inspect.Type):
+                refuse_custom_types(member, seen)
+
+
+def field_types(annotation: Any) -> list[tuple[str, Any, bool]] | None:
+    """``(key, type, required)`` per field of a dataclass, TypedDict or Struct."""
+    try:
+        info = msgspec.inspect.type_info(annotation)
+        if not isinstance(info, OBJECT_TYPES):
+            return None
+        hints = typing.get_type_hints(info.cls, include_extras=True)
+        return [(f.encode_name, hints[f.name], f.required) for f in info.fields]
+    except (TypeError, KeyError, NameError):
+        return None
