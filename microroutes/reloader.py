@@ -80,7 +80,8 @@ class ChangeWatcher:
     """Tells which of a site's files changed since the last poll.
 
     :param imported: the imported module files with their stamps at import
-        time (edits made between an import and the next poll still count).
+        time, for files outside ``pages/`` (edits made between an import and the
+        next poll still count).
     """
 
     def __init__(
@@ -89,9 +90,15 @@ class ChangeWatcher:
         self._pages_dir = pages_dir
         self._imported = imported
         self._folders: dict[str, tuple[int, frozenset[str] | None]] = {}
-        self._files: dict[Path, FileStamp | None] = {}
         self._tree = _python_files(pages_dir)
+        #: The stamp each file had when last looked at. Every file under ``pages/``
+        #: is looked at before a (re)import, so a file edited while it is being
+        #: imported still differs from what is known of it.
+        self._files: dict[Path, FileStamp | None] = self._tree_stamps()
         self._snapshot_folders()
+
+    def _tree_stamps(self) -> dict[Path, FileStamp | None]:
+        return {self._pages_dir / name: file_stamp(self._pages_dir / name) for name in self._tree}
 
     def _snapshot_folders(self) -> None:
         # pages/ itself is always watched, so it is noticed coming back after a move.
@@ -114,13 +121,11 @@ class ChangeWatcher:
 
     def _edited_files(self) -> list[Path]:
         edited: list[Path] = []
-        seen: dict[Path, FileStamp | None] = {}
         for path, imported_stamp in self._imported().items():
-            stamp = seen[path] = file_stamp(path)
-            known = self._files.get(path, imported_stamp)
-            if known != stamp:
+            stamp = file_stamp(path)
+            if self._files.get(path, imported_stamp) != stamp:
                 edited.append(path)
-        self._files = seen
+            self._files[path] = stamp
         return edited
 
     def _name(self, path: Path) -> str:
@@ -140,8 +145,8 @@ class ChangeWatcher:
             self._snapshot_folders()
         edited = {self._name(path) for path in self._edited_files()} - removed
         changes = Changes(tuple(sorted(added)), tuple(sorted(removed)), tuple(sorted(edited)))
-        if changes:
-            self._files = {}
+        if changes:  # the site is imported again next: know what it will read, at the latest
+            self._files.update(self._tree_stamps())
         return changes
 
 

@@ -37,3 +37,16 @@ def test_modules_of_replaced_versions_leave_sys_modules(make_site) -> None:
     packages = {name.partition(".")[0] for name in names}
     assert len(packages) == 2, sorted(names)
     assert prefix in packages
+
+
+def test_an_edited_app_file_reloads_once_not_on_every_request(make_site) -> None:
+    site = make_site({"pages/_app.py": "def startup(app):\n    pass\n", "pages/a.py": GET % 1})
+    app = App(site, reload=True)
+    client = Client(app)
+    assert client.get("/a").json == {"value": 1}
+    (site / "pages/_app.py").write_text("def startup(app):\n    app.state.edited = True\n")
+    assert client.get("/a").json == {"value": 1}
+    router = app.router
+    for _ in range(3):
+        assert client.get("/a").json == {"value": 1}
+    assert app.router is router

@@ -75,6 +75,12 @@ def test_an_edited_app_file_says_to_restart(site: Path) -> None:
             "microroutes: _app.py changed: restart the server to run its new startup/shutdown "
             "hooks (routes reload, _app.py does not)\n"
         ) in output
+        # Later requests do not reload again; a later edit is the next reload.
+        assert server.request("GET", "/api/value")[0] == 200
+        _write(site / "pages/api/value.py", GET % 20)
+        assert json.loads(server.request("GET", "/api/value")[2]) == {"value": 20}
+        output = _wait_for(server, "reloaded: edited api/value.py\n")
+        assert output.count("reloaded:") == 2
 
 
 def test_a_conflict_made_while_editing_is_logged_and_answered(site: Path) -> None:
