@@ -24,6 +24,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .methods import allow, handles
+from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
 from .routing import RouteKind
@@ -33,6 +34,7 @@ from .typed import HandlerSignature
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "App",
     "BadRequest",
     "Conflict",
@@ -58,4 +60,6 @@ __all__ = [
     "__version__",
     "allow",
     "handles",
+    "openapi_document",
+    "openapi_handler",
 ]

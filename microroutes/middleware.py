@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
+from .asyncio_bridge import bridge_middleware
 from .errors import HTTPStatus, SiteError, from_werkzeug
 from .response import Response, to_response
 
@@ -75,7 +76,7 @@ def build_middleware(module: ModuleType, file: str) -> Middleware:
         raise SiteError(f"{file}: middleware must accept (req, res, call_next)") from None
     except ValueError:
         pass  # no signature to check (some C callables)
-    middleware: Middleware = function
+    middleware: Middleware = bridge_middleware(function)
     return middleware
 
 

@@ -16,7 +16,7 @@ import logging
 import re
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from http import HTTPStatus as _Status
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
@@ -25,6 +25,8 @@ from typing import Any, Protocol
 import msgspec
 from werkzeug.http import dump_cookie
 from werkzeug.urls import iri_to_uri
+
+from .asyncio_bridge import iterate_async
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
@@ -435,7 +437,7 @@ def to_response(value: object, res: Response) -> Response:
     ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
     ``dict``/``list`` -> JSON, and so are a dataclass, ``msgspec.Struct`` or
     pydantic model; ``str``/``bytes`` -> body; any other iterable -> a streamed
-    body. Anything else is a ``TypeError``.
+    body, and so is an async iterable. Anything else is a ``TypeError``.
     """
     if value is None:
         return res
@@ -449,6 +451,8 @@ def to_response(value: object, res: Response) -> Response:
         isinstance(value, Iterable) and not isinstance(value, Mapping)
     ):
         return res.send(value)
+    if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
+        return res.send(iterate_async(value))
     raise TypeError(
         "a handler must return None, a Response, a dict or list (JSON), str, bytes or an "
         f"iterable of bytes; got {type(value).__name__}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
 from .typed import HandlerSignature, bind_handler
@@ -106,12 +107,14 @@ def _method_table(
         function = getattr(module, method, None)
         if function is not None:
             where = f"{file}: {method}"
-            exports[method], signatures[method] = bind_handler(function, where, params)
+            handler, signatures[method] = bind_handler(function, where, params)
+            exports[method] = bridge_handler(handler)
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
-        fallback, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
+        handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
+        fallback = bridge_handler(handler)
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))

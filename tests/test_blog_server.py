@@ -137,15 +137,18 @@ def test_error_answers(blog: Blog) -> None:
     assert not_allowed.headers["Allow"] == "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
     assert blog.request("DELETE", "/api/posts").headers["Allow"] == "GET, HEAD, POST, OPTIONS"
 
-    assert "limit" in blog.request("GET", "/api/posts?limit=zero").error(400)["message"]
+    bad_limit = blog.request("GET", "/api/posts?limit=zero").error(422)
+    assert [problem["loc"] for problem in bad_limit["detail"]] == [["query", "limit"]]
     invalid = blog.send_json("POST", "/api/posts", {"title": "", "slug": "Bad Slug"})
-    assert set(invalid.error(400)["detail"]) == {"title", "body", "slug"}
+    assert [problem["loc"] for problem in invalid.error(422)["detail"]] == [
+        ["body", "title"],
+        ["body", "body"],
+        ["body", "slug"],
+    ]
     malformed = blog.request("POST", "/api/posts", b"{", {"Content-Type": "application/json"})
     malformed.error(400)
-    form = blog.request(
-        "POST", "/api/posts", b"title=x", {"Content-Type": "application/x-www-form-urlencoded"}
-    )
-    form.error(415)
+    text = blog.request("POST", "/api/posts", b"title=x", {"Content-Type": "text/plain"})
+    assert "application/json" in text.error(415)["message"]
 
     assert blog.send_json("POST", "/api/posts", {"title": "Twice", "body": "1"}).status == 201
     again = blog.send_json("POST", "/api/posts", {"title": "Twice", "body": "2"})

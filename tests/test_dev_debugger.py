@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import quote
 
 import pytest
@@ -57,6 +58,11 @@ def test_dev_html_client_gets_the_interactive_debugger(site) -> None:
         assert "the handler failed" in server.request("GET", "/api/fail", headers=HTML)[2].decode()
         # The handler's other routes answer as usual.
         assert server.request("GET", "/api/ok", headers=HTML)[0] == 200
+        # The access log sits outside the debugger: its 500s are logged too.
+        deadline = time.monotonic() + 10
+        while not any('"GET /api/fail HTTP/1.1" 500' in line for line in server.output):
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.02)
 
 
 def test_dev_json_client_gets_the_json_error_with_the_traceback(site) -> None:

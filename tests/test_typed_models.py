@@ -247,3 +247,71 @@ def test_annotated_types_constraints_are_applied() -> None:
     assert handler(FakeRequest("3"), None) == {"id": 3}  # type: ignore[arg-type]
     with pytest.raises(NotFound):
         handler(FakeRequest("0"), None)  # type: ignore[arg-type]
+
+
+def test_annotated_types_constraints_hold_in_a_process_without_pydantic_imported(
+    make_site,
+) -> None:
+    """The constraint is applied even when nothing imported pydantic before the route loads."""
+    import subprocess
+    import sys
+    import textwrap
+
+    site = make_site(
+        {
+            "pages/api/names.py": """\
+                import dataclasses
+                from typing import Annotated
+
+                import annotated_types
+
+                @dataclasses.dataclass
+                class NewName:
+                    name: Annotated[str, annotated_types.MaxLen(5)]
+
+                def POST(req, res, body: NewName):
+                    return {"name": body.name}
+            """
+        }
+    )
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from microroutes.testing import Client
+        from microroutes import App
+        if "pydantic" in sys.modules:
+            sys.exit("pydantic was imported before the route")
+        client = Client(App({str(site)!r}))
+        ok = client.post("/api/names", json={{"name": "short"}})
+        long = client.post("/api/names", json={{"name": "far too long"}})
+        print(ok.status_code, long.status_code, long.json["error"]["detail"][0]["loc"])
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(" ", 2) == ["200", "422", "['body', 'name']\n"]
+
+
+def test_a_struct_with_annotated_types_constraints_is_refused_naming_the_file(make_site) -> None:
+    from microroutes import App, SiteError
+
+    site = make_site(
+        {
+            "pages/api/names.py": """\
+                from typing import Annotated
+
+                import annotated_types
+                import msgspec
+
+                class NewName(msgspec.Struct):
+                    name: Annotated[str, annotated_types.MaxLen(5)]
+
+                def POST(req, res, body: NewName):
+                    return {"name": body.name}
+            """
+        }
+    )
+    with pytest.raises(SiteError, match=r"api/names\.py.*NewName.*msgspec\.Meta"):
+        App(site).load_all()

@@ -6,8 +6,12 @@ import argparse
 import logging
 import sys
 
+from werkzeug.debug import DebuggedApplication
+from werkzeug.serving import WSGIRequestHandler, make_server
+
 from ..app import App, reload_logger
 from ..errors import SiteError
+from ..serving import ACCESS_LOG_FORMATS, AccessLog
 from ._common import Server, add_address, add_site, run_until_stopped
 
 __all__ = ["CONSOLE_PATH", "register"]
@@ -23,6 +27,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_site(dev)
     add_address(dev)
+    dev.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log one line per request to stderr (default on)",
+    )
+    dev.add_argument(
+        "--access-log-format",
+        choices=ACCESS_LOG_FORMATS,
+        default="combined",
+        help="combined (Apache, plus microseconds) or json lines (default combined)",
+    )
     dev.set_defaults(run=_dev)
 
 
@@ -36,9 +52,6 @@ def _log_reloads() -> None:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from werkzeug.debug import DebuggedApplication
-    from werkzeug.serving import make_server
-
     app = App(args.site_dir, reload=True, debugger=True)
     try:
         app.load_all()
@@ -50,7 +63,14 @@ def _dev(args: argparse.Namespace) -> int:
     debugged = DebuggedApplication(app, evalex=True, console_path=CONSOLE_PATH)
 
     def start() -> Server:
-        server = make_server(args.host, args.port, debugged, threaded=True)
+        # Outside the debugger, so the debugger's 500 pages are logged too.
+        served = (
+            AccessLog(debugged, log_format=args.access_log_format) if args.access_log else debugged
+        )
+        # The access log replaces werkzeug's own request lines (--no-access-log: no lines).
+        server = make_server(
+            args.host, args.port, served, threaded=True, request_handler=_QuietRequestHandler
+        )
         url = f"http://{args.host}:{server.server_port}"
         # The lines werkzeug prints under its own reloader (which dev does not use).
         print(" * Debugger is active!", flush=True)
@@ -62,3 +82,10 @@ def _dev(args: argparse.Namespace) -> int:
         return Server(banner, server.serve_forever, server.server_close)
 
     return run_until_stopped(app, start)
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its own request lines (the access log has them)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass

@@ -1,48 +1,89 @@
-"""``microroutes serve``: a site under waitress, for production."""
+"""``microroutes serve``: a site under waitress or granian, for production."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from ..app import App
-from ._common import Server, add_address, add_site, run_until_stopped
+from ..serving import (
+    ACCESS_LOG_FORMATS,
+    DEFAULT_GRACEFUL_TIMEOUT,
+    SERVERS,
+    ServeOptions,
+    serve,
+)
+from ._common import add_address, add_site
 
 __all__ = ["register"]
 
-#: waitress's own default body limit (1 GiB), kept when some route has no limit.
-_WAITRESS_BODY_LIMIT = 1 << 30
-_WAITRESS_BODY_MARGIN = 1 << 20
+_WAITRESS_SINGLE_PROCESS = (
+    "--workers: waitress runs in a single process (use --threads for concurrency); "
+    "for several worker processes use --server granian, or gunicorn (see docs/deploying.md)"
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` command."""
-    serve = commands.add_parser("serve", help="serve a site with waitress (production)")
-    add_site(serve)
-    add_address(serve)
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    serve.set_defaults(run=_serve)
+    serve_parser = commands.add_parser(
+        "serve", help="serve a site for production (waitress, or granian with workers)"
+    )
+    add_site(serve_parser)
+    add_address(serve_parser)
+    serve_parser.add_argument(
+        "--server", choices=SERVERS, default="waitress", help="the WSGI server (default waitress)"
+    )
+    serve_parser.add_argument(
+        "--workers", type=_positive_int, help="worker processes (granian; default 1)"
+    )
+    serve_parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="threads per process (default: 8 on waitress, 1 per granian worker)",
+    )
+    serve_parser.add_argument(
+        "--access-log", action="store_true", help="log one line per request to stderr"
+    )
+    serve_parser.add_argument(
+        "--access-log-format",
+        choices=ACCESS_LOG_FORMATS,
+        default="combined",
+        help="combined (Apache, plus microseconds) or json lines (default combined)",
+    )
+    serve_parser.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=DEFAULT_GRACEFUL_TIMEOUT,
+        metavar="S",
+        help="seconds in-flight requests get to finish on SIGTERM/SIGINT (default 30)",
+    )
+    serve_parser.add_argument(
+        "--debug", action="store_true", help="print tracebacks of start-up failures"
+    )
+    serve_parser.set_defaults(run=_serve)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
-
-    app = App(args.site_dir)
-    app.load_all()
-    largest = app.largest_body_size()
-    # waitress refuses a body far over every route's limit with 413 before buffering it;
-    # the margin lets the app answer bodies just over a limit with its own JSON 413.
-    body_limit = _WAITRESS_BODY_LIMIT if largest is None else largest + _WAITRESS_BODY_MARGIN
-
-    def start() -> Server:
-        server = create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            max_request_body_size=body_limit,
-        )
-        host = getattr(server, "effective_host", args.host)
-        port = getattr(server, "effective_port", args.port)
-        return Server(f"serving {app.site_dir} on http://{host}:{port}", server.run, server.close)
-
-    return run_until_stopped(app, start)
+    if args.workers is not None and args.server == "waitress":
+        print(f"microroutes: {_WAITRESS_SINGLE_PROCESS}", file=sys.stderr)
+        return 2
+    options = ServeOptions(
+        site_dir=Path(args.site_dir),
+        server=args.server,
+        host=args.host,
+        port=args.port,
+        workers=args.workers or 1,
+        threads=args.threads,
+        access_log=args.access_log,
+        access_log_format=args.access_log_format,
+        graceful_timeout=args.graceful_timeout,
+        debug=args.debug,
+    )
+    return serve(options)

@@ -26,7 +26,13 @@ class PydanticEngine:
     __slots__ = ("_adapter", "_validation_error")
 
     def __init__(self, annotation: Any) -> None:
-        import pydantic
+        try:
+            import pydantic
+        except ImportError:
+            raise TypeError(
+                f"{annotation!r} uses annotated_types constraints, which need pydantic "
+                "installed; or write them with msgspec.Meta"
+            ) from None
 
         self._adapter: Any = pydantic.TypeAdapter(annotation)
         self._validation_error: type[Exception] = pydantic.ValidationError
@@ -87,8 +93,13 @@ def _is_flat_annotation(annotation: Any) -> bool:
 
 
 def mentions_pydantic(annotation: Any, seen: set[int]) -> bool:
-    """True when ``annotation`` uses a pydantic type or constraint anywhere (pydantic installed)."""
-    if "pydantic" not in sys.modules or id(annotation) in seen:
+    """True when ``annotation`` uses a pydantic type or constraint anywhere.
+
+    Either module must have been imported for the annotation to use it: an
+    annotated_types constraint can be written without pydantic imported, and
+    msgspec would silently ignore it.
+    """
+    if id(annotation) in seen or not ({"pydantic", "annotated_types"} & sys.modules.keys()):
         return False
     seen.add(id(annotation))
     # pydantic's Field() and annotated_types constraints (Gt, MaxLen...): msgspec would
@@ -98,12 +109,24 @@ def mentions_pydantic(annotation: Any, seen: set[int]) -> bool:
     if isinstance(annotation, type):
         if annotation.__module__.startswith("pydantic") or hasattr(annotation, "model_fields"):
             return True
-        if hasattr(annotation, "__dataclass_fields__") or hasattr(annotation, "__total__"):
+        is_struct = issubclass(annotation, msgspec.Struct)
+        if (
+            is_struct
+            or hasattr(annotation, "__dataclass_fields__")
+            or hasattr(annotation, "__total__")
+        ):
             try:
                 hints = typing.get_type_hints(annotation, include_extras=True)
             except Exception:  # unresolvable: msgspec will say so
                 return False
-            return any(mentions_pydantic(hint, seen) for hint in hints.values())
+            found = any(mentions_pydantic(hint, seen) for hint in hints.values())
+            if found and is_struct:
+                # pydantic cannot validate a Struct, and msgspec would ignore the constraint.
+                raise TypeError(
+                    f"{annotation.__name__} is a msgspec.Struct with pydantic or annotated_types "
+                    "constraints, which msgspec does not apply; write them with msgspec.Meta"
+                )
+            return found
         return False
     extras = getattr(annotation, "__metadata__", ())
     members = (*typing.get_args(annotation), *extras)

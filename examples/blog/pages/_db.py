@@ -55,7 +55,7 @@ SEED_POSTS = (
         "a-file-is-an-endpoint",
         "A file is an endpoint",
         "pages/api/posts/index.py answers /api/posts, and pages/api/post/[uid].py answers "
-        "/api/post/<uid> for any uid.\n\nThe brackets make a segment dynamic; the handler "
+        "/api/post/<slug> for any slug.\n\nThe brackets make a segment dynamic; the handler "
         "reads it from req.params.",
         "2024-02-12T10:30:00+00:00",
     ),
@@ -63,7 +63,7 @@ SEED_POSTS = (
         "query-and-params",
         "Query strings and path parameters",
         "req.params holds what the path matched. req.query holds the query string and "
-        "nothing else, so ?uid=... can never override a path parameter.",
+        "nothing else, so ?slug=... can never override a path parameter.",
         "2024-03-18T14:00:00+00:00",
     ),
     (

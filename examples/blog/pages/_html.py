@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from html import escape
 
 SITE_NAME = "The microroutes blog"
+#: The media type of the pages.
+HTML = "text/html"
 
 
 def page(title: str, content: str) -> str:

@@ -1,8 +1,10 @@
-"""Posts: checking what clients send, and reading and writing the ``posts`` table.
+"""Posts: what types cannot check, and reading and writing the ``posts`` table.
 
-Route files call these with a connection from ``_db.connect()``. Input
-problems raise :class:`~microroutes.BadRequest` with one message per field
-in ``detail``; a taken slug raises :class:`~microroutes.Conflict`.
+The API's types (``_types.py``) check the fields clients send; this module
+adds the rules that need the database or the other fields: a slug is made
+from the title when none is sent, a slug belongs to one post only (else
+:class:`~microroutes.Conflict`), and a patch changes something.
+Route files call these with a connection from ``_db.connect()``.
 """
 
 from __future__ import annotations
@@ -10,31 +12,27 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from microroutes import BadRequest, Conflict
+from msgspec import UNSET, structs
+
+from microroutes import Conflict, UnprocessableContent
 
 from ._db import connect, transaction
+from ._types import MAX_SLUG, NewPost, Post, PostPatch
 
-#: The fields a client may send.
+#: The fields a client may change, in the order they are written.
 FIELDS = ("title", "body", "slug")
-#: Fields the server sets; sending them is an error.
-READ_ONLY = ("id", "created", "updated")
-MAX_TITLE = 200
-MAX_BODY = 100_000
-MAX_SLUG = 80
-#: Paging of ``GET /api/posts``.
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
-MAX_OFFSET = 1_000_000_000
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_DIGITS = re.compile(r"[0-9]{1,10}")
 _COLUMNS = "id, slug, title, body, created, updated"
+_INSERT = (
+    "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
+    f" RETURNING {_COLUMNS}"
+)
 
 
 def now() -> str:
@@ -52,17 +50,17 @@ def api_path(slug: str) -> str:
     return f"/api/post/{quote(slug, safe='')}"
 
 
-def as_json(row: sqlite3.Row) -> dict[str, Any]:
+def as_post(row: sqlite3.Row) -> Post:
     """A post row as the API shows it."""
-    return {
-        "id": row["id"],
-        "slug": row["slug"],
-        "title": row["title"],
-        "body": row["body"],
-        "created": row["created"],
-        "updated": row["updated"],
-        "url": page_path(row["slug"]),
-    }
+    return Post(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        body=row["body"],
+        created=row["created"],
+        updated=row["updated"],
+        url=page_path(row["slug"]),
+    )
 
 
 def slugify(title: str) -> str:
@@ -72,87 +70,21 @@ def slugify(title: str) -> str:
     return slug[:MAX_SLUG].rstrip("-")
 
 
-# -- input -------------------------------------------------------------------
+def _unfit(where: list[str], message: str) -> UnprocessableContent:
+    """A 422 shaped like the typed handlers' own: one problem and where it is."""
+    return UnprocessableContent(
+        "invalid request body", detail=[{"loc": ["body", *where], "msg": message}]
+    )
 
 
-def _check_text(
-    data: Mapping[str, Any], name: str, limit: int, errors: dict[str, str], one_line: bool
-) -> str | None:
-    value = data[name]
-    if not isinstance(value, str):
-        errors[name] = "must be a string"
-        return None
-    if one_line:
-        value = value.strip()
-        if "\n" in value or "\r" in value:
-            errors[name] = "must be a single line"
-            return None
-    if not value.strip():
-        errors[name] = "must not be empty"
-        return None
-    if len(value) > limit:
-        errors[name] = f"must be at most {limit} characters"
-        return None
-    return value
-
-
-def post_fields(data: object, *, required: tuple[str, ...]) -> dict[str, str]:
-    """The checked fields of a JSON post body.
-
-    ``required`` names the fields that must be present; the others are
-    optional. Raises :class:`BadRequest` whose ``detail`` maps each bad field
-    to what is wrong with it.
-    """
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object with title, body and optionally slug")
-    errors: dict[str, str] = {}
-    for name in data:
-        if name in READ_ONLY:
-            errors[name] = "is set by the server and cannot be sent"
-        elif name not in FIELDS:
-            errors[name] = "unknown field; expected title, body or slug"
-    for name in required:
-        if name not in data:
-            errors[name] = "is required"
-    fields: dict[str, str] = {}
-    for name, limit, one_line in (("title", MAX_TITLE, True), ("body", MAX_BODY, False)):
-        if name in data:
-            value = _check_text(data, name, limit, errors, one_line)
-            if value is not None:
-                fields[name] = value
-    if "slug" in data:
-        slug = data["slug"]
-        if not isinstance(slug, str):
-            errors["slug"] = "must be a string"
-        elif len(slug) > MAX_SLUG or not SLUG.fullmatch(slug):
-            errors["slug"] = (
-                f"must be 1 to {MAX_SLUG} lower-case letters, digits and single dashes "
-                "(like my-first-post)"
-            )
-        else:
-            fields["slug"] = slug
-    if errors:
-        raise BadRequest("the post has invalid fields", detail=errors)
+def changes(patch: PostPatch | NewPost) -> dict[str, str]:
+    """The fields a body sets, titles stripped; 422 when it sets none."""
+    fields = {name: value for name, value in structs.asdict(patch).items() if value is not UNSET}
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
     if not fields:
-        raise BadRequest("send at least one of title, body and slug")
+        raise _unfit([], "send at least one of title, body and slug")
     return fields
-
-
-def paging(query: Mapping[str, str]) -> tuple[int, int]:
-    """``(limit, offset)`` from a query string; 400 with a message for bad values."""
-    limit = _whole_number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _whole_number(query, "offset", 0, 0, MAX_OFFSET)
-    return limit, offset
-
-
-def _whole_number(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name)
-    if raw is None:
-        return default
-    value = int(raw) if _DIGITS.fullmatch(raw) else None
-    if value is None or not low <= value <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}, got {raw[:40]!r}")
-    return value
 
 
 # -- storage -----------------------------------------------------------------
@@ -188,46 +120,43 @@ def _taken(slug: str) -> Conflict:
     )
 
 
-def create_post(conn: sqlite3.Connection, fields: Mapping[str, str]) -> sqlite3.Row:
-    """Insert a post (slug made from the title when not given); 409 if the slug is taken."""
+def create_post(conn: sqlite3.Connection, new: NewPost) -> sqlite3.Row:
+    """Insert a post (slug made from the title when not given); 409 if the slug is taken.
+
+    The row is read back in the same transaction, so a concurrent ``DELETE``
+    of the new post cannot make a successful insert fail.
+    """
+    fields = changes(new)
     slug = fields.get("slug") or slugify(fields["title"])
     if not slug:
-        raise BadRequest(
-            "the post has invalid fields",
-            detail={"slug": "cannot be made from this title; send a slug"},
-        )
+        raise _unfit(["slug"], "cannot be made from this title; send a slug")
     when = now()
     try:
         with transaction(conn):
-            conn.execute(
-                "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)",
-                (slug, fields["title"], fields["body"], when, when),
-            )
+            cursor = conn.execute(_INSERT, (slug, fields["title"], fields["body"], when, when))
+            row: sqlite3.Row = cursor.fetchone()
+            cursor.close()
     except sqlite3.IntegrityError:
         raise _taken(slug) from None
-    row = find_post(conn, slug)
-    assert row is not None
     return row
 
 
-def update_post(
-    conn: sqlite3.Connection, slug: str, fields: Mapping[str, str]
-) -> sqlite3.Row | None:
+def update_post(conn: sqlite3.Connection, slug: str, fields: dict[str, str]) -> sqlite3.Row | None:
     """Change the given fields of a post; ``None`` if there is no such post; 409 on a taken slug."""
     names = [name for name in FIELDS if name in fields]
     assignments = ", ".join(f"{name} = ?" for name in [*names, "updated"])
     values = [fields[name] for name in names]
     try:
         with transaction(conn):
-            changed = conn.execute(
-                f"UPDATE posts SET {assignments} WHERE slug = ?",  # noqa: S608
+            cursor = conn.execute(
+                f"UPDATE posts SET {assignments} WHERE slug = ? RETURNING {_COLUMNS}",  # noqa: S608
                 (*values, now(), slug),
-            ).rowcount
+            )
+            row: sqlite3.Row | None = cursor.fetchone()
+            cursor.close()
     except sqlite3.IntegrityError:
         raise _taken(fields["slug"]) from None
-    if not changed:
-        return None
-    return find_post(conn, fields.get("slug", slug))
+    return row
 
 
 def delete_post(conn: sqlite3.Connection, slug: str) -> bool:

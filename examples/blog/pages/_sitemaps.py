@@ -19,6 +19,9 @@ from microroutes.sitemap import MAX_URLS, UrlLike, page_urls, site_urls
 from ._db import connect
 from ._posts import count_posts
 
+#: The media type of sitemaps and sitemap indexes.
+XML = "application/xml"
+
 
 def urls_per_file() -> int:
     """URLs in one sitemap file: ``$BLOG_SITEMAP_SIZE``, at most (and by default) 50,000."""

@@ -1,22 +1,32 @@
 """``/``: the home page, the newest posts first, 20 to a page (``/?page=2`` for more)."""
 
-from microroutes import BadRequest, NotFound
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from microroutes import Answer, NotFound, Response
 
 from ._db import connect
-from ._html import date_of, items, link, page
+from ._html import HTML, date_of, items, link, page
 from ._posts import count_posts, list_posts, page_path
 
 PER_PAGE = 20
 MAX_PAGE = 1_000_000
 #: This page's sitemap entry (the route table lists it; these are its fields).
 SITEMAP = {"changefreq": "daily", "priority": 1.0}
+#: What the handler answers besides the framework's own errors.
+ERRORS = {"GET": {404: "There is no page with that number."}}
 
 
-def GET(req, res):
-    raw = req.query.get("page", "1")
-    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 7 else 0
-    if not 1 <= number <= MAX_PAGE:
-        raise BadRequest(f"page must be a whole number from 1 to {MAX_PAGE}, got {raw[:40]!r}")
+class HomeQuery(Struct):
+    """Which page of posts to show."""
+
+    page: Annotated[int, Meta(ge=1, le=MAX_PAGE, description="The page number.")] = 1
+
+
+def GET(req, res, query: HomeQuery) -> Annotated[Response, Answer(media_type=HTML)]:
+    """The home page: the newest posts, 20 to a page."""
+    number = query.page
     with connect() as conn:
         rows = list_posts(conn, PER_PAGE, (number - 1) * PER_PAGE)
         total = count_posts(conn)

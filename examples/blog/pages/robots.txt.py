@@ -15,5 +15,6 @@ Sitemap: {base}/sitemap.xml
 """
 
 
-def GET(req, res):
+def GET(req, res) -> str:
+    """Crawl rules and the sitemap's address."""
     return ROBOTS.format(base=base_url(req))

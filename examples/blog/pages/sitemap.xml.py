@@ -8,14 +8,17 @@ limit per file) this becomes a sitemap index of ``/sitemaps/1.xml``,
 URLs are absolute: ``$BLOG_BASE_URL`` when set, else taken from the request.
 """
 
-from microroutes import Response
+from typing import Annotated
+
+from microroutes import Answer, Response
 from microroutes.sitemap import iter_sitemap_index, sitemap_response
 
 from ._site import base_url
-from ._sitemaps import entries, file_count, urls_per_file
+from ._sitemaps import XML, entries, file_count, urls_per_file
 
 
-def GET(req, res):
+def GET(req, res) -> Annotated[Response, Answer(media_type=XML)]:
+    """The sitemap, or a sitemap index past 50,000 URLs."""
     base = base_url(req)
     per_file = urls_per_file()
     files = file_count(req.app, per_file)

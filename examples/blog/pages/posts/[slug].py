@@ -5,17 +5,19 @@ from the database.
 """
 
 from html import escape
+from typing import Annotated
 
-from microroutes import NotFound
+from microroutes import Answer, NotFound, Response
 
 from .._db import connect
-from .._html import date_of, page, paragraphs
+from .._html import HTML, date_of, page, paragraphs
 from .._posts import find_post, sitemap_entries
 
 
-def GET(req, res):
+def GET(req, res, slug: str) -> Annotated[Response, Answer(media_type=HTML)]:
+    """One post as an HTML page."""
     with connect() as conn:
-        post = find_post(conn, req.params["slug"])
+        post = find_post(conn, slug)
     if post is None:
         raise NotFound("no such post")
     content = (

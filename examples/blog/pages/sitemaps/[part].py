@@ -6,18 +6,20 @@ posts from a database cursor.
 """
 
 import re
+from typing import Annotated
 
-from microroutes import NotFound
+from microroutes import Answer, NotFound, Response
 from microroutes.sitemap import sitemap_response
 
 from .._site import base_url
-from .._sitemaps import entries, file_count, urls_per_file
+from .._sitemaps import XML, entries, file_count, urls_per_file
 
 _PART = re.compile(r"([1-9][0-9]{0,5})\.xml")
 
 
-def GET(req, res):
-    found = _PART.fullmatch(req.params["part"])
+def GET(req, res, part: str) -> Annotated[Response, Answer(media_type=XML)]:
+    """One part of the sitemap."""
+    found = _PART.fullmatch(part)
     if found is None:
         raise NotFound("no such sitemap; parts are named 1.xml, 2.xml, ...")
     number = int(found.group(1))

@@ -1,46 +1,58 @@
-"""``/api/post/<uid>``: read, replace, update or delete one post by its slug.
+"""``/api/post/<uid>``: read, replace, update or delete one post; ``uid`` is its slug.
 
-This file switches on the method inside one ``handler``: ``@handles`` declares
-the methods it takes, so the app answers ``OPTIONS`` and sends 405 with
-``Allow`` for the others, and ``match`` picks the branch.
-
-* ``GET``: the post, or 404.
-* ``PUT``: replace the title and body (both required; ``slug`` optional,
-  kept when absent).
-* ``PATCH``: change any of title, body and slug.
-* ``DELETE``: remove it; 204.
-
-Renaming to a slug another post has is a 409.
+Renaming a post to a slug another post has is a 409; the new address of a
+renamed post is in the ``Content-Location`` header.
 """
 
-from microroutes import NotFound, handles
+from typing import Annotated
+
+from microroutes import Answer, NotFound
 
 from ..._db import connect
-from ..._posts import api_path, as_json, delete_post, find_post, post_fields, update_post
+from ..._posts import api_path, as_post, changes, delete_post, find_post, update_post
+from ..._types import NewPost, Post, SomeChange
 
 #: Largest request body this route accepts (413 beyond).
 MAX_BODY_SIZE = 256 * 1024
+#: What the handlers answer besides the framework's own errors.
+ERRORS = {
+    "PUT": {409: "The new slug belongs to another post."},
+    "PATCH": {409: "The new slug belongs to another post."},
+}
 
 
-@handles("GET", "PUT", "PATCH", "DELETE")
-def handler(req, res):
-    slug = req.params["uid"]
-    match req.method:
-        case "GET" | "HEAD":
-            with connect() as conn:
-                post = find_post(conn, slug)
-        case "PUT" | "PATCH":
-            required = ("title", "body") if req.method == "PUT" else ()
-            fields = post_fields(req.expect_json(), required=required)
-            with connect() as conn:
-                post = update_post(conn, slug, fields)
-            if post is not None and post["slug"] != slug:
-                res.set_header("Content-Location", api_path(post["slug"]))
-        case "DELETE":
-            with connect() as conn:
-                if not delete_post(conn, slug):
-                    raise NotFound("no such post")
-            return res.status(204)
+def GET(req, res, uid: str) -> Post:
+    """The post."""
+    with connect() as conn:
+        post = find_post(conn, uid)
     if post is None:
         raise NotFound("no such post")
-    return as_json(post)
+    return as_post(post)
+
+
+def PUT(req, res, uid: str, body: NewPost) -> Post:
+    """Replace the title and body; the slug is kept unless one is sent."""
+    return _update(res, uid, changes(body))
+
+
+def PATCH(req, res, uid: str, body: SomeChange) -> Post:
+    """Change any of the title, body and slug."""
+    return _update(res, uid, changes(body))
+
+
+def DELETE(req, res, uid: str) -> Annotated[None, Answer(204, description="Deleted.")]:
+    """Delete the post."""
+    with connect() as conn:
+        if not delete_post(conn, uid):
+            raise NotFound("no such post")
+    res.status(204)
+
+
+def _update(res, slug, fields):
+    with connect() as conn:
+        post = update_post(conn, slug, fields)
+    if post is None:
+        raise NotFound("no such post")
+    if post["slug"] != slug:
+        res.set_header("Content-Location", api_path(post["slug"]))
+    return as_post(post)

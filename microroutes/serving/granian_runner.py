@@ -1,0 +1,142 @@
+"""``serve --server granian``: worker processes, each with its own app, under granian.
+
+The parent process checks the site (every route file imported) and the
+address before granian starts, so those failures are reported once and
+plainly. granian then spawns the workers; each builds its own
+:class:`~microroutes.App` from the site folder, runs ``startup(app)``, serves,
+and runs ``shutdown(app)`` when granian stops it.
+
+granian drains by itself: on SIGTERM/SIGINT its parent process stops the
+workers, each stops accepting and lets its in-flight requests finish; the
+graceful timeout becomes granian's ``workers_kill_timeout``, after which a
+worker still busy is killed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..app import App
+from .options import ServeOptions
+from .site import WSGIApp, body_limit, flush_logs, load_site, start_app, wsgi_stack
+from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
+
+__all__ = ["GRANIAN_MISSING", "granian_available", "run_granian"]
+
+#: What to tell a user who asks for granian without it installed.
+GRANIAN_MISSING = "granian is not installed; install it with: pip install 'microroutes[granian]'"
+_READY_POLL = 0.02
+_READY_TIMEOUT = 60.0
+
+#: The app this worker process serves and its WSGI stack, closed when granian stops the worker.
+_worker_apps: list[tuple[App, WSGIApp]] = []
+
+
+def granian_available() -> bool:
+    """Whether granian can be imported."""
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
+    """Serve the site under granian with ``options.workers`` processes; return the exit status.
+
+    ``announce`` receives the ``serving ... on http://host:port`` line once a
+    worker accepts connections.
+
+    :raises StartupError: granian is missing, or the site or address is unusable.
+    :raises SiteError: a route or middleware file is broken.
+    """
+    try:
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+        from granian.server import Server
+    except ImportError:
+        raise StartupError(GRANIAN_MISSING) from None
+
+    app = load_site(options)
+    port = reserve_port(options.host, options.port)
+    server: Any = Server(
+        str(app.site_dir),
+        address=options.host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=options.workers,
+        blocking_threads=options.thread_count,
+        workers_kill_timeout=max(1, math.ceil(options.graceful_timeout)),
+        # granian's own info lines would repeat ours; its warnings and errors still show.
+        log_level=LogLevels.warning,
+    )
+    banner = f"serving {app.site_dir} on http://{options.host}:{port} (granian, "
+    banner += f"{options.workers} worker{'s' if options.workers != 1 else ''})"
+    server.on_startup(functools.partial(_announce_when_ready, options.host, port, banner, announce))
+    try:
+        server.serve(
+            spawn_target=_serve_worker,
+            target_loader=functools.partial(_load_worker_app, options),
+            wrap_loader=False,
+        )
+    except SystemExit as exit_:
+        # granian exits non-zero when a worker died unexpectedly (a failed startup, say).
+        if exit_.code:
+            print("microroutes: stopped: a worker process failed", file=sys.stderr, flush=True)
+            return exit_.code if isinstance(exit_.code, int) else EXIT_STARTUP_FAILED
+    return 0
+
+
+def _announce_when_ready(
+    host: str, port: int, banner: str, announce: Callable[[str], None]
+) -> None:
+    """Announce ``banner`` once a worker accepts connections (workers bind on their own)."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    announce(banner)
+                    return
+            except OSError:
+                time.sleep(_READY_POLL)
+
+    threading.Thread(target=wait, name="microroutes-ready", daemon=True).start()
+
+
+def _load_worker_app(options: ServeOptions) -> WSGIApp:
+    """In a worker process: the site's app, started, wrapped as the options ask."""
+    try:
+        app = load_site(options)
+        start_app(app)
+    except Exception as error:
+        # The parent sees the worker exit and stops granian with a failure status.
+        report(error, debug=options.debug)
+        raise SystemExit(EXIT_STARTUP_FAILED) from None
+    stack = wsgi_stack(app, options, drain_limit=body_limit(app))
+    _worker_apps.append((app, stack))
+    return stack
+
+
+def _serve_worker(*args: Any) -> None:
+    """A granian WSGI worker process that runs ``shutdown(app)`` after granian stops it."""
+    from granian.server import Server
+
+    try:
+        Server._spawn_wsgi_worker(*args)
+    finally:
+        while _worker_apps:
+            app, stack = _worker_apps.pop()
+            flush_logs(stack)
+            try:
+                app.close()
+            except Exception as error:
+                print(f"microroutes: shutdown(app) failed: {error!r}", file=sys.stderr)

@@ -1,0 +1,51 @@
+"""What ``microroutes serve`` was asked to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .access_log import AccessLogFormat
+
+__all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "DEFAULT_THREADS", "SERVERS", "ServeOptions", "ServerName"]
+
+ServerName = Literal["waitress", "granian"]
+#: The servers ``serve`` can run, the default first.
+SERVERS: tuple[ServerName, ...] = ("waitress", "granian")
+#: Threads per process by server: waitress has one process, so it needs more; a granian
+#: worker answers fastest with one (run more workers, or raise it for handlers that wait on I/O).
+DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 1}
+#: Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+DEFAULT_GRACEFUL_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """The settings of one ``serve`` run (the command line's options)."""
+
+    #: The site folder (holds ``pages/``).
+    site_dir: Path
+    #: Which server runs the app.
+    server: ServerName = "waitress"
+    #: Address to listen on.
+    host: str = "127.0.0.1"
+    #: Port to listen on (0: any free port).
+    port: int = 8000
+    #: Worker processes (granian only).
+    workers: int = 1
+    #: Threads answering requests, per process (``None``: the server's default).
+    threads: int | None = None
+    #: Write an access log line per request to stderr.
+    access_log: bool = False
+    #: The access log's format.
+    access_log_format: AccessLogFormat = "combined"
+    #: Seconds in-flight requests get to finish on SIGTERM/SIGINT.
+    graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
+    #: Print tracebacks of start-up failures.
+    debug: bool = False
+
+    @property
+    def thread_count(self) -> int:
+        """Threads per process: :attr:`threads`, or the server's default."""
+        return self.threads or DEFAULT_THREADS[self.server]

@@ -1,0 +1,99 @@
+"""Loading a site for serving: the same checks and the same WSGI stack on every server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..app import HOOKS_FILE, App
+from ..response import StartResponse
+from .access_log import AccessLog
+from .options import ServeOptions
+from .startup import check_site_folder, describe_hook_error
+
+__all__ = [
+    "DrainUnreadBody",
+    "WSGIApp",
+    "body_limit",
+    "flush_logs",
+    "load_site",
+    "start_app",
+    "wsgi_stack",
+]
+
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+#: The servers' own body limit (waitress's default, 1 GiB) when some route has no limit.
+_UNLIMITED_BODY = 1 << 30
+#: Room over the largest route limit, so the app answers just-too-large bodies with its JSON 413.
+_BODY_MARGIN = 1 << 20
+_DRAIN_CHUNK = 1 << 16
+
+
+def load_site(options: ServeOptions) -> App:
+    """The site's :class:`App` with every route and middleware file imported.
+
+    :raises StartupError: the site folder is missing or has no ``pages/``.
+    :raises SiteError: a route or middleware file is broken (each one is named).
+    """
+    app = App(check_site_folder(options.site_dir))
+    app.load_all()
+    return app
+
+
+def start_app(app: App) -> None:
+    """Run ``pages/_app.py``'s ``startup(app)``; a failure is a :class:`StartupError`."""
+    try:
+        app.startup()
+    except Exception as error:
+        raise describe_hook_error(error, app.pages_dir / HOOKS_FILE) from error
+
+
+def body_limit(app: App) -> int:
+    """The body size a server should accept at most for ``app``: its largest route limit + 1 MiB.
+
+    A larger body is refused by the server itself; up to this size the app
+    reads the headers and answers with its own JSON 413.
+    """
+    largest = app.largest_body_size()
+    return _UNLIMITED_BODY if largest is None else largest + _BODY_MARGIN
+
+
+class DrainUnreadBody:
+    """Read and drop what the app left unread of a request body (up to ``limit`` bytes).
+
+    An app that refuses a body (413) without reading it would otherwise leave
+    the client writing into a closed connection, so it sees a reset instead
+    of the answer. waitress buffers bodies itself; granian streams them, so
+    it needs this.
+    """
+
+    def __init__(self, app: WSGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Answer through the app, then drain the rest of the body."""
+        body = self.app(environ, start_response)
+        length = environ.get("CONTENT_LENGTH")
+        if length and length.isdigit() and 0 < int(length) <= self.limit:
+            read = environ["wsgi.input"].read
+            while read(_DRAIN_CHUNK):
+                pass
+        return body
+
+
+def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = None) -> WSGIApp:
+    """``app`` wrapped as the options ask (the access log), draining bodies if ``drain_limit``."""
+    stack: WSGIApp = app
+    if drain_limit is not None:
+        stack = DrainUnreadBody(stack, drain_limit)
+    if options.access_log:
+        stack = AccessLog(stack, log_format=options.access_log_format, buffered=True)
+    return stack
+
+
+def flush_logs(stack: WSGIApp) -> None:
+    """Write out what ``stack``'s access log still holds, if it has one."""
+    if isinstance(stack, AccessLog):
+        stack.flush()
