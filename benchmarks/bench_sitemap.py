@@ -1,19 +1,26 @@
 """Sitemap writer benchmark: iter_sitemap against a hand-written loop (and sitemap.js).
 
-Every case streams COUNT entries (loc, lastmod as a ``date``, changefreq,
-priority), generated lazily, into a sink that only counts bytes:
+Two workloads of COUNT entries, generated lazily:
+
+* ``dates``: a plain relative loc, a ``date`` lastmod, changefreq, priority;
+* ``datetimes``: a relative loc with a query string (``&`` written ``&amp;``),
+  a per-row ``datetime`` lastmod (UTC, +02:00, -05:30 and naive in turn, with
+  microseconds), changefreq, priority.
+
+Each workload streams into a sink that only counts bytes:
 
 * ``generate``: building the ``Url`` values alone, the cost every case shares;
 * ``hand loop``: the minimal f-string loop producing the very same bytes;
 * ``iter_sitemap``: the library (with the 50,000-URL and 50 MiB limits lifted);
 * ``write_sitemaps`` plain and ``gzip=True``: 50,000-URL files in a temporary folder;
-* ``sitemap.js`` (``--with-node``): npm's ``sitemap`` SitemapStream, from
-  ``benchmarks/sitemapjs`` (run ``npm ci`` there first).
+* ``sitemap.js`` (``--with-node``): npm's ``sitemap`` SitemapStream on the same
+  entries, from ``benchmarks/sitemapjs`` (run ``npm ci`` there first).
 
 Each run of a case is a fresh process, so its peak RSS is its own: the
 growth is ``ru_maxrss`` after the run minus ``ru_maxrss`` once set up. The
-cases take turns for ``--repeat`` rounds and the fastest run of each counts.
-Run::
+cases of both workloads take turns for ``--repeat`` rounds and the fastest
+run of each counts. ``--profile WORKLOAD`` prints a cProfile of
+``iter_sitemap`` instead. Run::
 
     PYTHONPATH=. python benchmarks/bench_sitemap.py [--count 1000000] [--with-node]
 """
@@ -21,14 +28,16 @@ Run::
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from microroutes.sitemap import Url, iter_sitemap, write_sitemaps
@@ -37,7 +46,16 @@ HOST = "https://example.com"
 CHANGEFREQS = ("daily", "weekly", "monthly")
 PRIORITIES = (0.5, 0.8, 1.0)
 DAYS = tuple(date(2020, 1, 1) + timedelta(days=number) for number in range(3650))
+#: The datetimes workload's zones, one per row in turn (``None``: naive, written as UTC).
+ZONES = (
+    timezone.utc,
+    timezone(timedelta(hours=2)),
+    timezone(-timedelta(hours=5, minutes=30)),
+    None,
+)
+EPOCH = datetime(2020, 1, 1)
 NODE_SCRIPT = Path(__file__).parent / "sitemapjs" / "stream.js"
+WORKLOADS = ("dates", "datetimes")
 START = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -45,8 +63,8 @@ START = (
 END = "</urlset>\n"
 
 
-def make_urls(count: int) -> Iterator[Url]:
-    """The benchmark's entries, built one at a time."""
+def make_dated_urls(count: int) -> Iterator[Url]:
+    """The ``dates`` workload's entries, built one at a time."""
     for number in range(count):
         yield Url(
             f"/posts/{number}",
@@ -56,7 +74,25 @@ def make_urls(count: int) -> Iterator[Url]:
         )
 
 
-def hand_loop(urls: Iterable[Url]) -> Iterator[bytes]:
+def make_timed_urls(count: int) -> Iterator[Url]:
+    """The ``datetimes`` workload's entries: query strings and per-row datetimes."""
+    for number in range(count):
+        moment = EPOCH + timedelta(seconds=number * 37, microseconds=number % 1000 * 1000)
+        yield Url(
+            f"/search?q=item{number}&page={number % 50}",
+            moment.replace(tzinfo=ZONES[number % 4]),
+            CHANGEFREQS[number % 3],
+            PRIORITIES[number % 3],
+        )
+
+
+MAKERS: dict[str, Callable[[int], Iterator[Url]]] = {
+    "dates": make_dated_urls,
+    "datetimes": make_timed_urls,
+}
+
+
+def hand_loop_dates(urls: Iterable[Url]) -> Iterator[bytes]:
     """The least a writer can do: format, buffer, join and encode, with no checks."""
     buffer = [START]
     size = 0
@@ -75,37 +111,72 @@ def hand_loop(urls: Iterable[Url]) -> Iterator[bytes]:
     yield "".join(buffer).encode()
 
 
+def hand_loop_datetimes(urls: Iterable[Url]) -> Iterator[bytes]:
+    """The same, escaping ``&`` and writing datetimes to the second, naive ones as UTC."""
+    buffer = [START]
+    size = 0
+    for url in urls:
+        lastmod: datetime = url.lastmod  # type: ignore[assignment]
+        stamp = lastmod.isoformat("T", "seconds")
+        if lastmod.tzinfo is None:
+            stamp += "+00:00"
+        line = (
+            f"<url><loc>{HOST}{url.loc.replace('&', '&amp;')}</loc><lastmod>{stamp}</lastmod>"
+            f"<changefreq>{url.changefreq}</changefreq><priority>{url.priority}</priority></url>\n"
+        )
+        buffer.append(line)
+        size += len(line)
+        if size >= 32 * 1024:
+            yield "".join(buffer).encode()
+            buffer = []
+            size = 0
+    buffer.append(END)
+    yield "".join(buffer).encode()
+
+
+HAND_LOOPS: dict[str, Callable[[Iterable[Url]], Iterator[bytes]]] = {
+    "dates": hand_loop_dates,
+    "datetimes": hand_loop_datetimes,
+}
+
+
 def drain(chunks: Iterable[bytes]) -> int:
     """The null sink: count the bytes, keep nothing."""
     return sum(len(chunk) for chunk in chunks)
 
 
-def generate_only(count: int) -> int:
-    for _ in make_urls(count):
+def generate_only(urls: Iterable[Url]) -> int:
+    for _ in urls:
         pass
     return 0
 
 
-def write_files(count: int, gzip: bool) -> int:
+def write_files(urls: Iterable[Url], gzip: bool) -> int:
     with tempfile.TemporaryDirectory() as folder:
-        paths = write_sitemaps(
-            make_urls(count), folder, hostname=HOST, base_url=f"{HOST}/sitemaps", gzip=gzip
-        )
+        paths = write_sitemaps(urls, folder, hostname=HOST, base_url=f"{HOST}/sitemaps", gzip=gzip)
         return sum(path.stat().st_size for path in paths)
 
 
-CASES: dict[str, Callable[[int], int]] = {
-    "generate": generate_only,
-    "hand loop": lambda count: drain(hand_loop(make_urls(count))),
-    "iter_sitemap": lambda count: drain(iter_sitemap(make_urls(count), HOST)),
-    "write_sitemaps": lambda count: write_files(count, gzip=False),
-    "write_sitemaps gzip": lambda count: write_files(count, gzip=True),
-}
+def make_case(workload: str, name: str) -> Callable[[int], int]:
+    """``run(count) -> bytes written`` for case ``name`` of ``workload``."""
+    make = MAKERS[workload]
+    hand_loop = HAND_LOOPS[workload]
+    cases: dict[str, Callable[[int], int]] = {
+        "generate": lambda count: generate_only(make(count)),
+        "hand loop": lambda count: drain(hand_loop(make(count))),
+        "iter_sitemap": lambda count: drain(iter_sitemap(make(count), HOST)),
+        "write_sitemaps": lambda count: write_files(make(count), gzip=False),
+        "write_sitemaps gzip": lambda count: write_files(make(count), gzip=True),
+    }
+    return cases[name]
 
 
-def run_case(name: str, count: int) -> dict[str, object]:
+CASE_NAMES = ("generate", "hand loop", "iter_sitemap", "write_sitemaps", "write_sitemaps gzip")
+
+
+def run_case(workload: str, name: str, count: int) -> dict[str, object]:
     """Time one case in this process; RSS growth is measured from after set-up."""
-    case = CASES[name]
+    case = make_case(workload, name)
     case(100)  # warm up imports and caches
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -118,9 +189,18 @@ def run_case(name: str, count: int) -> dict[str, object]:
 
 def check_same_bytes() -> None:
     """The hand loop is only a fair baseline if it writes exactly what the library writes."""
-    sample = list(make_urls(5000))
-    if b"".join(hand_loop(sample)) != b"".join(iter_sitemap(sample, HOST)):
-        raise SystemExit("the hand loop and iter_sitemap disagree; the comparison is void")
+    for workload, make in MAKERS.items():
+        sample = list(make(5000))
+        if b"".join(HAND_LOOPS[workload](sample)) != b"".join(iter_sitemap(sample, HOST)):
+            raise SystemExit(f"{workload}: the hand loop and iter_sitemap disagree; void")
+
+
+def profile(workload: str, count: int, top: int) -> None:
+    """Print where ``iter_sitemap`` spends its time on ``workload``."""
+    urls = list(MAKERS[workload](count))
+    profiler = cProfile.Profile()
+    profiler.runcall(drain, iter_sitemap(urls, HOST))
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
 def in_subprocess(command: list[str]) -> dict[str, object]:
@@ -137,34 +217,13 @@ def best_of(runs: list[dict[str, object]]) -> dict[str, object]:
     return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--with-node", action="store_true", help="also time sitemap.js")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per case; the best counts")
-    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case, args.count)))
-        return
-
-    check_same_bytes()
-    commands = {
-        name: [sys.executable, __file__, "--case", name, "--count", str(args.count)]
-        for name in CASES
-    }
-    if args.with_node:
-        commands["sitemap.js"] = ["node", str(NODE_SCRIPT), str(args.count)]
-    runs: dict[str, list[dict[str, object]]] = {name: [] for name in commands}
-    for _ in range(args.repeat):  # round-robin, so every case sees the same noise
-        for name, command in commands.items():
-            runs[name].append(in_subprocess(command))
-    results = {name: best_of(case_runs) for name, case_runs in runs.items()}
+def report(workload: str, results: dict[str, dict[str, object]], count: int) -> None:
+    """One workload's table and ratios."""
 
     def seconds(name: str) -> float:
         return float(results[name]["seconds"])  # type: ignore[arg-type]
 
-    print(f"{args.count:,} URLs, Python {sys.version.split()[0]}, best of {args.repeat}\n")
+    print(f"\n### {workload}\n")
     print(
         f"| case | seconds | µs/URL | vs hand loop | peak RSS growth | peak RSS |\n|{' --- |' * 6}"
     )
@@ -174,19 +233,63 @@ def main() -> None:
         peak = int(result["max_rss_kib"]) / 1024  # type: ignore[call-overload]
         label = f"{name} {result['version']}" if "version" in result else name
         print(
-            f"| {label} | {seconds(name):.2f} | {seconds(name) / args.count * 1e6:.2f} "
+            f"| {label} | {seconds(name):.2f} | {seconds(name) / count * 1e6:.2f} "
             f"| {ratio:.2f}x | {rss:,} KiB | {peak:.1f} MiB |"
         )
     shared = seconds("generate")
-    writer_only = (seconds("iter_sitemap") - shared) / (seconds("hand loop") - shared)
-    print(
-        f"\niter_sitemap / hand loop: {seconds('iter_sitemap') / seconds('hand loop'):.2f}x "
-        f"(writing alone, Url building taken out: {writer_only:.2f}x)"
-    )
+    print()
+    for name in ("iter_sitemap", "write_sitemaps"):
+        net = (seconds(name) - shared) / (seconds("hand loop") - shared)
+        print(
+            f"- {name} / hand loop: {seconds(name) / seconds('hand loop'):.2f}x "
+            f"(net of building the Url values: {net:.2f}x)"
+        )
     gzip_ratio = seconds("write_sitemaps gzip") / seconds("write_sitemaps")
-    print(f"gzip / plain write_sitemaps: {gzip_ratio:.2f}x")
-    if args.with_node:
-        print(f"sitemap.js / iter_sitemap: {seconds('sitemap.js') / seconds('iter_sitemap'):.2f}x")
+    print(f"- gzip / plain write_sitemaps: {gzip_ratio:.2f}x")
+    if "sitemap.js" in results:
+        print(
+            f"- sitemap.js / iter_sitemap: {seconds('sitemap.js') / seconds('iter_sitemap'):.2f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--with-node", action="store_true", help="also time sitemap.js")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case; the best counts")
+    parser.add_argument("--workload", choices=WORKLOADS, action="append", help="default: both")
+    parser.add_argument("--profile", choices=WORKLOADS, help="cProfile iter_sitemap on one")
+    parser.add_argument("--top", type=int, default=20, help="functions --profile shows")
+    parser.add_argument("--case", choices=CASE_NAMES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    workloads = args.workload or list(WORKLOADS)
+    if args.case:
+        print(json.dumps(run_case(workloads[0], args.case, args.count)))
+        return
+    if args.profile:
+        profile(args.profile, args.count, args.top)
+        return
+
+    check_same_bytes()
+    commands: dict[tuple[str, str], list[str]] = {}
+    for workload in workloads:
+        for name in CASE_NAMES:
+            commands[workload, name] = [
+                sys.executable, __file__, "--case", name,
+                "--workload", workload, "--count", str(args.count),
+            ]  # fmt: skip
+        if args.with_node:
+            commands[workload, "sitemap.js"] = ["node", str(NODE_SCRIPT), str(args.count), workload]
+    runs: dict[tuple[str, str], list[dict[str, object]]] = {key: [] for key in commands}
+    for _ in range(args.repeat):  # round-robin, so every case sees the same noise
+        for key, command in commands.items():
+            runs[key].append(in_subprocess(command))
+    print(f"{args.count:,} URLs, Python {sys.version.split()[0]}, best of {args.repeat}")
+    for workload in workloads:
+        results = {
+            name: best_of(case_runs) for (w, name), case_runs in runs.items() if w == workload
+        }
+        report(workload, results, args.count)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +209,34 @@ def test_bad_options_are_refused(tmp_path: Path, options: dict[str, Any], messag
 def test_a_bad_base_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SitemapError, match="http or https"):
         write_sitemaps(["/a"], tmp_path, hostname=HOST, base_url="ftp://example.com/")
+
+
+def test_the_newest_lastmod_mixes_naive_aware_and_fractional_datetimes(tmp_path: Path) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    urls = [
+        # part 1: the naive time (UTC) is the newest, by 30 minutes
+        Url("/a", datetime(2024, 1, 5, 12, 59, 59, 999_999, tzinfo=plus_two)),  # 10:59:59 UTC
+        Url("/b", datetime(2024, 1, 5, 11, 30)),
+        Url("/c", date(2024, 1, 5)),
+        # part 2: the aware one is newer than the naive one
+        Url("/d", datetime(2024, 1, 6, 1, 0)),
+        Url("/e", datetime(2024, 1, 6, 3, 0, 0, 500_000, tzinfo=plus_two)),  # 01:00:00.5 UTC
+        Url("/f", "2024-01-05T23:00:00.75-03:00"),  # 02:00:00 UTC on the 6th
+    ]
+    index = write(urls, tmp_path, max_urls=3)[-1]
+    assert list(parse_sitemap_index(index.read_bytes())) == [
+        IndexEntry(f"{BASE}sitemap-1.xml", datetime(2024, 1, 5, 11, 30, tzinfo=timezone.utc)),
+        IndexEntry(
+            f"{BASE}sitemap-2.xml",
+            datetime(2024, 1, 5, 23, tzinfo=timezone(-timedelta(hours=3))),
+        ),
+    ]
+
+
+def test_progress_reports_urls_written_and_parts(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    write(numbered(25_000), tmp_path, max_urls=10_000, progress=lambda *args: calls.append(args))
+    finished = [call for call in calls if call[0] % 10_000 == 0 or call[0] == 25_000]
+    assert finished[-3:] == [(10_000, 1), (20_000, 2), (25_000, 3)]
+    assert calls == sorted(calls)  # never backwards
+    assert all(1 <= parts <= 3 for _, parts in calls)

@@ -145,6 +145,7 @@ def test_gzip_input_is_detected() -> None:
         (b"\x1f\x8b" + b"\x00" * 30, "damaged"),
         (gzip.compress(f"{URLSET}</urlset>".encode(), mtime=0) + b"junk", "after the gzip stream"),
     ],
+    ids=["truncated", "damaged", "trailing junk"],
 )
 def test_broken_gzip_is_refused(data: bytes, reason: str) -> None:
     with pytest.raises(SitemapError, match=reason):

@@ -6,8 +6,8 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timezone, tzinfo
 from gzip import GzipFile
 from pathlib import Path
 from typing import BinaryIO
@@ -30,10 +30,12 @@ from ._writer import (
 )
 from ._xml import document_start
 
-__all__ = ["INDEX_NAME", "write_sitemaps"]
+__all__ = ["INDEX_NAME", "Progress", "write_sitemaps"]
 
 #: The index file's name; the parts are ``sitemap-1.xml``, ``sitemap-2.xml``, ...
 INDEX_NAME = "sitemap-index.xml"
+#: ``progress(urls_written, parts)``: how :func:`write_sitemaps` reports as it goes.
+Progress = Callable[[int, int], object]
 _PART_NAME = re.compile(r"sitemap-[0-9]+\.xml(?:\.gz)?")
 _URLSET_END = "</urlset>\n"
 #: Text is buffered up to this many bytes before it is encoded (and compressed),
@@ -81,20 +83,36 @@ class _TempFile:
         return self.final
 
 
-def _newest(day: date | None, moment: datetime | None) -> date | None:
-    """The later of the newest date and the newest (aware) datetime of a part."""
-    if day is None or moment is None:
-        return moment if day is None else day
-    return day if datetime.combine(day, time(), timezone.utc) >= moment else moment
+def _newest(day: date | None, moments: dict[tzinfo | None, datetime]) -> date | None:
+    """The latest of a part's newest date and its newest datetime of each zone (naive: UTC)."""
+    candidates = [
+        moment.replace(tzinfo=timezone.utc) if zone is None else moment
+        for zone, moment in moments.items()
+    ]
+    latest = max(candidates, default=None)
+    if day is None:
+        return latest
+    if latest is None or datetime.combine(day, time(), timezone.utc) >= latest:
+        return day
+    return latest
 
 
 class _Parts:
     """Writes rendered entries into numbered part files, starting a new one at a limit."""
 
     def __init__(
-        self, folder: Path, gzip: bool, compresslevel: int, start: str, limits: tuple[int, int]
+        self,
+        folder: Path,
+        gzip: bool,
+        compresslevel: int,
+        start: str,
+        limits: tuple[int, int],
+        progress: Progress | None,
     ) -> None:
         self._folder = folder
+        self._progress = progress
+        #: Entries in the parts finished so far.
+        self.written = 0
         self._gzip = gzip
         self._level = compresslevel if gzip else None
         self._start = start
@@ -109,11 +127,14 @@ class _Parts:
         self.files.append(part)
         return part
 
-    def _finish(self, part: _TempFile, buffer: list[str], newest: date | None) -> None:
+    def _finish(self, part: _TempFile, buffer: list[str], newest: date | None, count: int) -> None:
         buffer.append(_URLSET_END)
         part.write("".join(buffer).encode())
         part.close()
         self.done.append((part, newest))
+        self.written += count
+        if self._progress is not None:
+            self._progress(self.written, len(self.files))
 
     def write_all(
         self, entries: Iterable[object], renderer: UrlRenderer, on_error: OnError
@@ -126,7 +147,9 @@ class _Parts:
         part = self._open()
         buffer, pending, used, count = [start], start_size, start_size, 0
         day: date | None = None
-        moment: datetime | None = None
+        # The newest datetime per zone: comparing datetimes of one zone is
+        # cheap, across zones it costs microseconds.
+        moments: dict[tzinfo | None, datetime] = {}
         for number, entry in enumerate(entries):
             try:
                 line = render(entry)
@@ -139,10 +162,11 @@ class _Parts:
                     reason = f"the entry alone takes a file past max_bytes ({self._max_bytes:,})"
                     reject(on_error, reason, number, entry)
                     continue
-                self._finish(part, buffer, _newest(day, moment))
+                self._finish(part, buffer, _newest(day, moments), count)
                 part = self._open()
                 buffer, pending, used, count = [start], start_size, start_size, 0
-                day = moment = None
+                day = None
+                moments = {}
             buffer.append(line)
             pending += size
             used += size
@@ -150,15 +174,20 @@ class _Parts:
             if pending >= _FLUSH_SIZE:
                 part.write("".join(buffer).encode())
                 buffer, pending = [], 0
+                if self._progress is not None:
+                    self._progress(self.written + count, len(self.files))
             lastmod = renderer.lastmod
             if lastmod is None:
                 continue
-            if isinstance(lastmod, datetime):
-                if moment is None or lastmod > moment:
-                    moment = lastmod
-            elif day is None or lastmod > day:
-                day = lastmod
-        self._finish(part, buffer, _newest(day, moment))
+            if not isinstance(lastmod, datetime):
+                if day is None or lastmod > day:
+                    day = lastmod
+            else:
+                zone = lastmod.tzinfo
+                latest = moments.get(zone)
+                if latest is None or lastmod > latest:
+                    moments[zone] = lastmod
+        self._finish(part, buffer, _newest(day, moments), count)
 
 
 def write_sitemaps(
@@ -174,6 +203,7 @@ def write_sitemaps(
     on_error: OnError = "raise",
     xsl: str | None = None,
     namespaces: Iterable[str] = (),
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write ``urls`` as ``sitemap-1.xml``, ``sitemap-2.xml``, ... and ``sitemap-index.xml``.
 
@@ -189,7 +219,10 @@ def write_sitemaps(
     complete, the index last, so a failure leaves the previous files in
     place; parts left over from an earlier, longer run are then deleted.
     ``hostname``, ``on_error``, ``xsl`` and ``namespaces`` work as for
-    :func:`iter_sitemap`. Returns the parts' paths in order, then the index's.
+    :func:`iter_sitemap`. ``progress``, if given, is called as
+    ``progress(urls_written, parts)`` as the files fill up (about every
+    megabyte of text) and whenever a part is complete. Returns the parts'
+    paths in order, then the index's.
     """
     check_on_error(on_error)
     chosen = check_namespaces(namespaces)
@@ -207,7 +240,7 @@ def write_sitemaps(
 
     prefixes, entries = peek_prefixes(urls, chosen)
     start = document_start("urlset", prefixes, xsl)
-    parts = _Parts(folder, gzip, compresslevel, start, (max_urls, max_bytes))
+    parts = _Parts(folder, gzip, compresslevel, start, (max_urls, max_bytes), progress)
     try:
         parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
         index = _TempFile(folder / INDEX_NAME, None)

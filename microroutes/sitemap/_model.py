@@ -9,7 +9,7 @@ written (see ``_values``), where an error can name the entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from typing import Any, TypeVar
@@ -215,15 +215,32 @@ class Url:
         news: News | Mapping[str, Any] | None = None,
         alternates: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     ) -> None:
-        _setattr(self, "loc", loc)
-        _setattr(self, "lastmod", lastmod)
-        _setattr(self, "changefreq", changefreq)
-        _setattr(self, "priority", priority)
-        _setattr(self, "images", coerce_images(images) if images else ())
-        _setattr(self, "videos", coerce_videos(videos) if videos else ())
-        _setattr(self, "news", coerce_news(news))
-        _setattr(self, "alternates", coerce_alternates(alternates) if alternates else ())
+        # The slots' own setters: cheaper than object.__setattr__ on a frozen class,
+        # which matters when a million entries are built.
+        _set_loc(self, loc)
+        _set_lastmod(self, lastmod)
+        _set_changefreq(self, changefreq)
+        _set_priority(self, priority)
+        _set_images(self, coerce_images(images) if images else ())
+        _set_videos(self, coerce_videos(videos) if videos else ())
+        _set_news(self, None if news is None else coerce_news(news))
+        _set_alternates(self, coerce_alternates(alternates) if alternates else ())
 
+
+def _slot_setter(name: str) -> Callable[[Url, Any], None]:
+    """The setter of ``Url``'s slot ``name``, which a frozen dataclass leaves usable."""
+    setter: Callable[[Url, Any], None] = vars(Url)[name].__set__
+    return setter
+
+
+_set_loc = _slot_setter("loc")
+_set_lastmod = _slot_setter("lastmod")
+_set_changefreq = _slot_setter("changefreq")
+_set_priority = _slot_setter("priority")
+_set_images = _slot_setter("images")
+_set_videos = _slot_setter("videos")
+_set_news = _slot_setter("news")
+_set_alternates = _slot_setter("alternates")
 
 #: The names a mapping entry may use: :class:`Url`'s fields.
 URL_FIELDS = frozenset(f.name for f in fields(Url))

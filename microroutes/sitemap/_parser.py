@@ -3,29 +3,44 @@
 The parser is expat driven directly: it refuses any DOCTYPE (and so every
 entity declaration, internal or external: no "billion laughs", no file or
 network access), keeps only the ``<url>`` (or ``<sitemap>``) being read,
-and inflates gzip input in bounded steps.
+within bounds on its elements and text, and inflates gzip input in bounded
+steps, so memory stays bounded whatever the input.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from io import BytesIO
+import warnings
+from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any, BinaryIO, TypeVar
 from xml.parsers import expat
 
-from ._errors import SitemapError
+from ._errors import SitemapError, SitemapWarning
 from ._model import Image, IndexEntry, News, Url, Video
 from ._render import normalise_with
+from ._source import source_chunks
 from ._values import LocResolver, normalise_lastmod
+from ._writer import OnError, check_on_error
 from ._xml import EXTENSION_NAMESPACES, SITEMAP_NAMESPACE
 
-__all__ = ["parse_sitemap", "parse_sitemap_index"]
+__all__ = [
+    "MAX_ENTRY_ELEMENTS",
+    "MAX_ENTRY_TEXT",
+    "MAX_TOKEN",
+    "parse_sitemap",
+    "parse_sitemap_index",
+]
+
+#: The most elements one ``<url>`` or ``<sitemap>`` may hold (1,000 images of
+#: four elements each, and videos, fit well within it).
+MAX_ENTRY_ELEMENTS = 20_000
+#: The most characters of text and attribute values one entry may hold.
+MAX_ENTRY_TEXT = 4 * 1024 * 1024
+#: The most bytes the parser reads without an element, text or comment
+#: completing (expat holds an unfinished tag or comment in memory).
+MAX_TOKEN = 8 * 1024 * 1024
 
 _T = TypeVar("_T")
-_READ_SIZE = 64 * 1024
-_GZIP_MAGIC = b"\x1f\x8b"
 _IMAGE = EXTENSION_NAMESPACES["image"] + " "
 _VIDEO = EXTENSION_NAMESPACES["video"] + " "
 _NEWS = EXTENSION_NAMESPACES["news"] + " "
@@ -71,7 +86,26 @@ class _Collector:
         self._seen_root = False
         self._stack: list[_Node] = []
         self._skipping = 0  # depth inside an element that is not an entry
+        self._elements = 0  # elements in the entry being read
+        self._text = 0  # characters of text and attributes in it
+        #: How many entries have started so far.
+        self.started = 0
+        #: Entries read completely and not handed over yet.
         self.entries: list[_Node] = []
+
+    def _count(self, elements: int, text: int) -> None:
+        """Add to the size of the entry being read, refusing one over the bounds."""
+        self._elements += elements
+        self._text += text
+        if self._elements > MAX_ENTRY_ELEMENTS or self._text > MAX_ENTRY_TEXT:
+            what = (
+                f"{MAX_ENTRY_ELEMENTS:,} elements"
+                if self._elements > MAX_ENTRY_ELEMENTS
+                else f"{MAX_ENTRY_TEXT:,} characters of text"
+            )
+            raise SitemapError(
+                f"entry {self.started - 1} holds over {what}, the most one entry may hold"
+            )
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         if not self._seen_root:
@@ -85,6 +119,10 @@ class _Collector:
         if self._skipping or (not self._stack and _core(tag) != self._entry):
             self._skipping += 1
             return
+        if not self._stack:
+            self._elements = self._text = 0
+            self.started += 1
+        self._count(1, sum(len(name) + len(value) for name, value in attributes.items()))
         node = _Node(tag, attributes)
         if self._stack:
             self._stack[-1].children.append(node)
@@ -100,6 +138,7 @@ class _Collector:
 
     def text(self, data: str) -> None:
         if self._stack and not self._skipping:
+            self._count(0, len(data))
             self._stack[-1].text.append(data)
 
 
@@ -111,42 +150,15 @@ def _refuse_external(*_: object) -> int:
     raise SitemapError("external entities are not allowed in a sitemap")
 
 
-def _source_chunks(source: BinaryIO | bytes) -> Iterator[bytes]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = BytesIO(bytes(source))
-    read = source.read
-    first = read(_READ_SIZE)
-    chunks = chain([first], iter(lambda: read(_READ_SIZE), b""))
-    return _gunzip(chunks) if first[:2] == _GZIP_MAGIC else chunks
-
-
-def _gunzip(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Inflate gzip data (one or more members) into pieces of at most 64 KiB."""
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        for chunk in chunks:
-            data = chunk
-            while data:
-                if inflater.eof:  # another gzip member follows
-                    if not data.startswith(_GZIP_MAGIC):
-                        raise SitemapError("unexpected data after the gzip stream")
-                    inflater = zlib.decompressobj(wbits=31)
-                piece = inflater.decompress(data, _READ_SIZE)
-                if piece:
-                    yield piece
-                data = inflater.unconsumed_tail or inflater.unused_data
-        while not inflater.eof and (piece := inflater.decompress(b"", _READ_SIZE)):
-            yield piece
-    except zlib.error as exc:
-        raise SitemapError(f"the gzip data is damaged ({exc})") from None
-    if not inflater.eof:
-        raise SitemapError("the gzip data is truncated")
-
-
 def _parse(
-    source: BinaryIO | bytes, root: str, entry: str, convert: Callable[[_Node], _T]
+    source: BinaryIO | bytes,
+    names: tuple[str, str],
+    convert: Callable[[_Node], _T],
+    on_error: OnError,
 ) -> Iterator[_T]:
-    collector = _Collector(root, entry)
+    """Each entry (``names`` is the root's and the entry's name) converted, or ``on_error``."""
+    check_on_error(on_error)
+    collector = _Collector(*names)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -156,18 +168,48 @@ def _parse(
     parser.StartElementHandler = collector.start
     parser.EndElementHandler = collector.end
     parser.CharacterDataHandler = collector.text
-    index = 0
-    for chunk, final in chain(((chunk, False) for chunk in _source_chunks(source)), [(b"", True)]):
+    return _entries(_fed(parser, source), collector, convert, on_error)
+
+
+def _fed(parser: Any, source: BinaryIO | bytes) -> Iterator[None]:
+    """Feed ``source`` to ``parser``, pausing after each piece; errors become SitemapError."""
+    fed = 0
+    for chunk, final in chain(((chunk, False) for chunk in source_chunks(source)), [(b"", True)]):
         try:
             parser.Parse(chunk, final)
+        except SitemapError:
+            raise
         except expat.ExpatError as exc:
             raise SitemapError(f"not well-formed XML: {exc}") from None
+        except (LookupError, ValueError) as exc:  # an encoding expat cannot read
+            raise SitemapError(f"the document's encoding is not supported ({exc})") from None
+        fed += len(chunk)
+        # expat keeps an unfinished tag, attribute or comment in memory: bound it.
+        if fed - max(parser.CurrentByteIndex, 0) > MAX_TOKEN:
+            raise SitemapError(f"a single tag, text or comment runs over {MAX_TOKEN:,} bytes")
+        yield None
+
+
+def _entries(
+    feeding: Iterator[None],
+    collector: _Collector,
+    convert: Callable[[_Node], _T],
+    on_error: OnError,
+) -> Iterator[_T]:
+    index = 0
+    for _ in feeding:
         for node in collector.entries:
-            loc = next((c.value().strip() for c in node.children if _core(c.tag) == "loc"), None)
             try:
                 yield convert(node)
             except SitemapError as exc:
-                raise SitemapError.for_entry(str(exc), index, loc) from None
+                loc = next(
+                    (c.value().strip() for c in node.children if _core(c.tag) == "loc"), None
+                )
+                error = SitemapError.for_entry(str(exc), index, loc)
+                if on_error == "raise":
+                    raise error from None
+                if on_error == "warn":
+                    warnings.warn(str(error), SitemapWarning, stacklevel=2)
             index += 1
         collector.entries.clear()
 
@@ -229,27 +271,37 @@ def _url_from(node: _Node, resolver: LocResolver) -> Url:
         videos=[_video(child) for child in node.children if child.tag == _VIDEO + "video"],
         news=_news(news[0]) if news else None,
         alternates=[
-            (child.attributes.get("hreflang", ""), child.attributes.get("href", ""))
+            (child.attributes["hreflang"], child.attributes.get("href", ""))
             for child in node.children
-            if child.tag == _XHTML_LINK and child.attributes.get("rel") == "alternate"
+            if child.tag == _XHTML_LINK
+            and child.attributes.get("rel") == "alternate"
+            and "hreflang" in child.attributes  # others (android-app://...) are not hreflang
         ],
     )
     return normalise_with(url, resolver)
 
 
-def parse_sitemap(source: BinaryIO | bytes) -> Iterator[Url]:
+def parse_sitemap(source: BinaryIO | bytes, on_error: OnError = "raise") -> Iterator[Url]:
     """Yield the entries of a ``<urlset>`` (a binary file or bytes; gzip is detected).
 
     Each :class:`Url` comes normalised as :func:`normalise_url` would make
     it, so ``list(parse_sitemap(...))`` of a written sitemap equals the
     normalised input. Text (titles, captions, descriptions) is kept as
     written; locs, dates and numbers are stripped of surrounding spaces.
-    Unknown elements are skipped. A DOCTYPE, an entity, malformed XML, a
-    ``<sitemapindex>`` (see :func:`parse_sitemap_index`) or an entry the
-    writer would refuse raises :class:`SitemapError`.
+    Unknown elements, and ``xhtml:link`` elements that are not hreflang
+    alternates, are skipped. The first absolute loc chooses the site.
+
+    An entry the writer would refuse (a bad value, a loc on another site)
+    raises :class:`SitemapError` naming it (``on_error="raise"``), or is left
+    out with a :class:`SitemapWarning` (``"warn"``) or silently (``"skip"``).
+    Whatever ``on_error`` says, the document itself must be safe and sound:
+    a DOCTYPE, an entity, malformed XML, an unsupported encoding, damaged
+    gzip, a ``<sitemapindex>`` (see :func:`parse_sitemap_index`), or an entry
+    over :data:`MAX_ENTRY_ELEMENTS` elements or :data:`MAX_ENTRY_TEXT`
+    characters raises :class:`SitemapError`, so memory stays bounded.
     """
     resolver = LocResolver(None)
-    return _parse(source, "urlset", "url", lambda node: _url_from(node, resolver))
+    return _parse(source, ("urlset", "url"), lambda node: _url_from(node, resolver), on_error)
 
 
 def _index_entry_from(node: _Node, resolver: LocResolver) -> IndexEntry:
@@ -263,7 +315,14 @@ def _index_entry_from(node: _Node, resolver: LocResolver) -> IndexEntry:
     )
 
 
-def parse_sitemap_index(source: BinaryIO | bytes) -> Iterator[IndexEntry]:
+def parse_sitemap_index(
+    source: BinaryIO | bytes, on_error: OnError = "raise"
+) -> Iterator[IndexEntry]:
     """Yield the :class:`IndexEntry` values of a ``<sitemapindex>``, like :func:`parse_sitemap`."""
     resolver = LocResolver(None)
-    return _parse(source, "sitemapindex", "sitemap", lambda node: _index_entry_from(node, resolver))
+    return _parse(
+        source,
+        ("sitemapindex", "sitemap"),
+        lambda node: _index_entry_from(node, resolver),
+        on_error,
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from ._errors import SitemapError
@@ -23,6 +23,7 @@ from ._values import (
     MAX_LOC_LENGTH,
     MIN_LOC_LENGTH,
     LocResolver,
+    fixed_offset_ok,
     format_decimal,
     normalise_changefreq,
     normalise_lastmod,
@@ -39,9 +40,10 @@ __all__ = [
     "normalise_with",
 ]
 
-#: Characters that need no encoding nor escaping in a loc (so not ``%``,
-#: ``&``, ``'``, ``#``, spaces or non-ASCII, which take the general path).
-_PLAIN = r"[A-Za-z0-9\-._~:/?@!$()*+,;=]*"
+#: Characters that need no percent-encoding in a loc, and no XML escaping but
+#: ``&`` (so not ``%``, ``'``, ``#``, spaces or non-ASCII, which take the
+#: general path).
+_PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]*"
 #: A plain root-relative loc (``/posts/1``, but not ``//host/...``).
 _PLAIN_RELATIVE = re.compile(f"/(?!/){_PLAIN}").fullmatch
 _CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
@@ -138,7 +140,9 @@ class UrlRenderer:
 
     ``declared`` names the extension prefixes the document element declares;
     an entry using another one declares it on its own element. After each
-    call, :attr:`lastmod` is the entry's normalised ``lastmod`` (or ``None``).
+    call, :attr:`lastmod` is the entry's ``lastmod`` as written (or ``None``):
+    a ``date``, or a ``datetime`` with a fixed offset or naive (meaning UTC),
+    maybe with the fraction of a second that is not written.
     """
 
     def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
@@ -154,7 +158,9 @@ class UrlRenderer:
         }
         self._lastmod_cache: dict[date, str] = {}
         self._priority_cache: dict[float, str] = {}
-        #: The normalised ``lastmod`` of the entry rendered last.
+        #: Fixed-offset zones already found to fit the schema.
+        self._zones: set[timezone] = set()
+        #: The ``lastmod`` of the entry rendered last, as written.
         self.lastmod: date | None = None
 
     def _update_site(self) -> None:
@@ -181,19 +187,34 @@ class UrlRenderer:
         else:
             loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
 
-        if loc.__class__ is str and self._site and _PLAIN_RELATIVE(loc) and len(loc) <= self._room:
-            loc = f"{self._site}{loc}"
-        elif loc.__class__ is not str or not self._plain_absolute(loc) or len(loc) > MAX_LOC_LENGTH:
+        site = self._site  # written before loc: "" when loc is already absolute
+        if loc.__class__ is str and site and _PLAIN_RELATIVE(loc) and len(loc) <= self._room:
+            if "&" in loc:
+                loc = loc.replace("&", "&amp;")
+        elif loc.__class__ is str and self._plain_absolute(loc) and len(loc) <= MAX_LOC_LENGTH:
+            site = ""
+            if "&" in loc:
+                loc = loc.replace("&", "&amp;")
+        else:
+            site = ""
             loc = escape(self._resolve(loc))  # the general path, which checks and encodes
 
+        kind = lastmod.__class__
         if lastmod is None:
             lastmod_xml = ""
-            self.lastmod = None
-        elif lastmod.__class__ is date:
-            lastmod_xml = self._lastmod_cache.get(lastmod) or self._lastmod_xml(lastmod)
-            self.lastmod = lastmod
+        elif kind is date:
+            lastmod_xml = self._lastmod_cache.get(lastmod) or self._lastmod_xml(lastmod)[0]
+        elif kind is datetime:
+            zone = lastmod.tzinfo
+            if zone is None:  # naive: UTC
+                lastmod_xml = f"<lastmod>{lastmod.isoformat('T', 'seconds')}+00:00</lastmod>"
+            elif zone in self._zones:
+                lastmod_xml = f"<lastmod>{lastmod.isoformat('T', 'seconds')}</lastmod>"
+            else:
+                lastmod_xml, lastmod = self._lastmod_xml(lastmod)
         else:
-            lastmod_xml = self._lastmod_xml(lastmod)
+            lastmod_xml, lastmod = self._lastmod_xml(lastmod)
+        self.lastmod = lastmod
 
         changefreq_xml: str | None = ""
         if changefreq is not None:
@@ -216,7 +237,8 @@ class UrlRenderer:
         if url is not None and (url.images or url.videos or url.news is not None or url.alternates):
             extensions = self._extensions_xml(url)
         return (
-            f"<url><loc>{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}{extensions}</url>\n"
+            f"<url><loc>{site}{loc}</loc>{lastmod_xml}{changefreq_xml}{priority_xml}"
+            f"{extensions}</url>\n"
         )
 
     def _resolve(self, loc: object) -> str:
@@ -225,15 +247,18 @@ class UrlRenderer:
             self._update_site()
         return uri
 
-    def _lastmod_xml(self, value: object) -> str:
+    def _lastmod_xml(self, value: object) -> tuple[str, date]:
+        """``<lastmod>`` for ``value`` and the value normalised; remembers good zones."""
+        zone = value.tzinfo if isinstance(value, datetime) else None
+        if isinstance(zone, timezone) and zone.__class__ is timezone and fixed_offset_ok(zone):
+            self._zones.add(zone)
         normalised = normalise_lastmod(value)
-        self.lastmod = normalised
         text = f"<lastmod>{normalised.isoformat()}</lastmod>"
         if value.__class__ is date:
             if len(self._lastmod_cache) >= _CACHE_LIMIT:
                 self._lastmod_cache.clear()
             self._lastmod_cache[normalised] = text
-        return text
+        return text, normalised
 
     def _priority_xml(self, value: object) -> str:
         text = f"<priority>{format_decimal(normalise_priority(value))}</priority>"

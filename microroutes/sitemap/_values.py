@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from urllib.parse import quote
 
+import idna
+
 from ._errors import SitemapError
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "bounded_number",
     "clean_text",
     "encode_reference",
+    "fixed_offset_ok",
     "format_decimal",
     "normalise_changefreq",
     "normalise_lastmod",
@@ -54,6 +57,7 @@ _W3C_DATETIME = re.compile(
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?"
 )
 _MAX_OFFSET = timedelta(hours=14)
+_MINUTE = timedelta(minutes=1)
 #: An absolute URI already in normal form: lower-case scheme and host, no
 #: port, user or fragment, a path, and only characters that need no encoding.
 _PLAIN_URI = re.compile(
@@ -99,10 +103,12 @@ def _normalise_host(host: str) -> str:
     if host.startswith("[") and host.endswith("]"):  # an IPv6 literal
         return host.lower()
     if not host.isascii():
+        # IDNA 2008 with UTS 46 mapping, as browsers do: faß.de is xn--fa-hia.de
+        # (Python's own "idna" codec is IDNA 2003, which maps it to fass.de).
         try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise SitemapError(f"host {host!r} is not a valid domain name") from None
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise SitemapError(f"host {host!r} is not a valid domain name ({exc})") from None
     if not host or _HOST_CHARS.fullmatch(host) is None:
         raise SitemapError(f"host {host!r} is not valid")
     return host.lower()
@@ -208,21 +214,28 @@ class LocResolver:
         return uri
 
 
+def fixed_offset_ok(zone: timezone) -> bool:
+    """Whether the schema can carry ``zone``'s offset: whole minutes, at most 14 hours."""
+    offset = zone.utcoffset(None)
+    return not offset % _MINUTE and abs(offset) <= _MAX_OFFSET
+
+
 def _aware(value: datetime) -> datetime:
-    """``value`` with the fixed offset it is written with: naive means UTC.
+    """``value`` as it is written: a fixed offset (naive means UTC), whole seconds.
 
     A zone (``ZoneInfo``...) becomes its offset at that moment, as a parser
     reads it back; an offset the schema cannot carry (seconds, over 14 hours)
-    becomes UTC.
+    becomes UTC. Fractions of a second are dropped: sitemap.js's parser, for
+    one, refuses a lastmod with more than three digits of them.
     """
     offset = value.utcoffset()
     if offset is None:
-        return value.replace(tzinfo=_UTC)
-    if offset % timedelta(minutes=1) or abs(offset) > _MAX_OFFSET:
-        return value.astimezone(_UTC)
-    if value.tzinfo.__class__ is not timezone:
-        return value.replace(tzinfo=timezone(offset), fold=0)
-    return value
+        value = value.replace(tzinfo=_UTC)
+    elif offset % _MINUTE or abs(offset) > _MAX_OFFSET:
+        value = value.astimezone(_UTC)
+    elif value.tzinfo.__class__ is not timezone:
+        value = value.replace(tzinfo=timezone(offset), fold=0)
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
 def _parse_w3c(text: str) -> date:
@@ -250,7 +263,7 @@ def _parse_w3c(text: str) -> date:
 
 
 def normalise_lastmod(value: object, what: str = "lastmod") -> date:
-    """A ``date``, or an aware ``datetime`` (naive ones are taken as UTC)."""
+    """A ``date``, or an aware ``datetime`` in whole seconds (naive ones are taken as UTC)."""
     if isinstance(value, datetime):
         return _aware(value)
     if isinstance(value, date):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -117,31 +118,33 @@ def _document(
     """
     start, end, what = parts
     buffer = [start]
-    buffered = total = utf8_length(start)
-    most = -1 if max_entries is None else max_entries
-    room = -1 if max_bytes is None else max_bytes - len(end)
-    count = 0
-    for index, entry in enumerate(entries):
+    append = buffer.append
+    total = utf8_length(start)
+    flush_at = total + CHUNK_SIZE
+    most = sys.maxsize if max_entries is None else max_entries
+    room = sys.maxsize if max_bytes is None else max_bytes - len(end)
+    count = rejected = 0
+    for entry in entries:
         try:
             line = render(entry)
         except SitemapError as exc:
-            reject(on_error, str(exc), index, entry)
+            reject(on_error, str(exc), count + rejected, entry)
+            rejected += 1
             continue
         size = len(line) if line.isascii() else len(line.encode())
-        if count == most or total + size > room >= 0:
+        if count == most or total + size > room:
             limit = f"{most:,} entries" if count == most else f"{max_bytes:,} bytes"
             reason = f"one {what} holds at most {limit} (write_sitemaps splits into files)"
-            reject(on_error, reason, index, entry)
+            reject(on_error, reason, count + rejected, entry)
             break
         count += 1
         total += size
-        buffered += size
-        buffer.append(line)
-        if buffered >= CHUNK_SIZE:
+        append(line)
+        if total >= flush_at:
             yield "".join(buffer).encode()
-            buffer = []
-            buffered = 0
-    buffer.append(end)
+            buffer.clear()
+            flush_at = total + CHUNK_SIZE
+    append(end)
     yield "".join(buffer).encode()
 
 
