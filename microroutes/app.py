@@ -17,13 +17,13 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
+from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import (
     BadRequest,
     HTTPError,
     HTTPStatus,
     MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
     SiteError,
     from_werkzeug,
 )
@@ -42,8 +42,6 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
 #: The private file in ``pages/`` with the app's ``startup(app)``/``shutdown(app)`` hooks.
 HOOKS_FILE = "_app.py"
-#: Default body limit: 1 MiB.
-DEFAULT_MAX_BODY_SIZE = 1 << 20
 logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -325,9 +323,8 @@ class App:
         loaded = endpoint.module.value or endpoint.module.get()
         max_body_size = loaded.max_body_size
         if environ.get("CONTENT_LENGTH"):
-            length = parse_content_length(environ)
-            if max_body_size is not None and length is not None and length > max_body_size:
-                raise PayloadTooLarge(f"the body is over the limit of {max_body_size} bytes")
+            # Refused before the handler runs, whether or not it would read the body.
+            check_body_size(parse_content_length(environ), max_body_size)
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)

@@ -3,7 +3,14 @@
 Each site's ``pages/`` folder becomes a synthetic package (``_microroutes_site_<id>``)
 so route files can use relative imports of private helpers
 (``from .._db import connect`` in ``pages/api/post/[uid].py``) and two sites
-in one process never share module names.
+in one process never share those module names.
+
+The site folder itself goes first on ``sys.path`` (as ``python site/app.py`` or
+``flask run`` would put the app's folder), so ``site/mylib.py`` is ``import mylib``.
+Those names are process-wide, like any absolute import: when two sites in one
+process define the same top-level module, or a site's module has the name of one
+already imported (``json.py``), the first one imported serves everyone, and a
+:class:`RuntimeWarning` says so.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import os
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from itertools import count
 from pathlib import Path
@@ -24,7 +32,14 @@ from .errors import SiteError
 from .routefile import LoadedRoute
 from .routing import Route
 
-__all__ = ["Endpoint", "HelperError", "LazyModule", "SitePackage", "describe_syntax_error"]
+__all__ = [
+    "Endpoint",
+    "HelperError",
+    "LazyModule",
+    "SitePackage",
+    "add_site_to_path",
+    "describe_syntax_error",
+]
 
 T = TypeVar("T")
 
@@ -45,6 +60,50 @@ def file_stamp(path: Path | str) -> FileStamp | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
+#: Each top-level module name a site folder defines, and the first site that defined it.
+_site_module_owners: dict[str, Path] = {}
+_sys_path_lock = threading.Lock()
+
+
+def _top_level_modules(site_dir: Path) -> list[str]:
+    """The names ``site_dir`` makes importable: ``mylib.py`` and ``mypkg/__init__.py``."""
+    names = []
+    for entry in sorted(site_dir.iterdir()):
+        if entry.suffix == ".py" and entry.stem.isidentifier():
+            names.append(entry.stem)
+        elif entry.name.isidentifier() and (entry / "__init__.py").is_file():
+            names.append(entry.name)
+    return names
+
+
+def add_site_to_path(site_dir: Path) -> None:
+    """Put ``site_dir`` first on ``sys.path`` (once), so route files import its modules.
+
+    Warns (:class:`RuntimeWarning`) when another site folder in this process
+    defines one of its top-level module names, or a module of that name is
+    already imported from elsewhere.
+    """
+    folder = str(site_dir)
+    with _sys_path_lock:
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        for name in _top_level_modules(site_dir):
+            owner = _site_module_owners.setdefault(name, site_dir)
+            loaded = getattr(sys.modules.get(name), "__file__", None)
+            if owner != site_dir:
+                clash = f"is also defined by the site {owner}"
+            elif loaded is not None and not Path(loaded).is_relative_to(site_dir):
+                clash = f"is already imported from {loaded}"
+            else:
+                continue
+            warnings.warn(
+                f"{site_dir}: the module {name!r} {clash}; 'import {name}' gives whichever "
+                "was imported first in this process, so give this one another name",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+
+
 def _escape_dots(name: str) -> str:
     return name.replace("%", "%25").replace(".", "%2E")
 
@@ -63,6 +122,7 @@ class SitePackage:
         #: (helpers it imported included), so a later edit can be told apart.
         self.import_stamps: dict[Path, FileStamp | None] = {}
         if _base is None:
+            add_site_to_path(pages_dir.parent)
             digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
             self._base = f"_microroutes_site_{digest[:12]}"
             #: The package's module name.

@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from .asyncio_bridge import bridge_middleware
 from .errors import HTTPStatus, SiteError, from_werkzeug
 from .response import Response, to_response
+from .routing import is_private_name
 
 if TYPE_CHECKING:
     from .request import Request
@@ -46,7 +47,7 @@ def find_middleware(pages_dir: Path) -> dict[str, str]:
     """Middleware files by folder: ``{"": "_middleware.py", "api": "api/_middleware.py"}``."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(pages_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        dirs[:] = sorted(d for d in dirs if not is_private_name(d))
         if MIDDLEWARE_FILE in files:
             relative = Path(folder).relative_to(pages_dir).as_posix()
             relative = "" if relative == "." else relative

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from .loader import FileStamp, SitePackage, file_stamp
+from .routing import is_private_name
 
 __all__ = ["ChangeWatcher", "Changes", "SiteVersion", "Versions"]
 
@@ -41,7 +42,7 @@ def _python_files(pages_dir: Path) -> frozenset[str]:
     """Every ``.py`` file under ``pages_dir``, relative to it."""
     found: set[str] = set()
     for folder, dirs, files in os.walk(pages_dir):
-        dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not is_private_name(d)]
         base = Path(folder).relative_to(pages_dir)
         found.update((base / name).as_posix() for name in files if name.endswith(".py"))
     return frozenset(found)
@@ -104,7 +105,9 @@ class ChangeWatcher:
         # pages/ itself is always watched, so it is noticed coming back after a move.
         self._folders = {str(self._pages_dir): (-1, None)}
         for folder, dirs, _ in os.walk(self._pages_dir):
-            dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
+            # Private folders hold no routes or middleware; edits to the helpers in them
+            # are noticed through the stamps of the modules the site imported.
+            dirs[:] = [d for d in dirs if not is_private_name(d)]
             key = file_stamp(folder)
             self._folders[folder] = (key[0] if key else -1, _listing(folder))
 

@@ -18,6 +18,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.wsgi import get_current_url
 
+from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Request:
         path: str,
         params: Params,
         app: App,
-        max_body_size: int | None = 1 << 20,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         #: The WSGI environ this request wraps.
         self.environ = environ
@@ -111,8 +112,13 @@ class Request:
 
     @property
     def method(self) -> str:
-        """The request method, upper case (``GET``, ``POST``, ...)."""
-        return str(self.environ["REQUEST_METHOD"]).upper()
+        """The request method exactly as the client sent it (``GET``, ``POST``, ...).
+
+        Methods are case-sensitive (RFC 9110, section 9.1): a ``get`` request is
+        not a ``GET`` one, and no handler receives it (the app answers 405).
+        """
+        method: str = self.environ["REQUEST_METHOD"]
+        return method
 
     @property
     def url(self) -> str:
@@ -232,20 +238,16 @@ class Request:
     def _read_body(self) -> bytes:
         limit = self.max_body_size
         length = parse_content_length(self.environ)
-        if length is not None and limit is not None and length > limit:
-            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-        stream = self.environ["wsgi.input"]
-        if length is None:
-            if not self.environ.get("wsgi.input_terminated"):
-                return b""
-            # A chunked body of unknown length: read one byte past the limit to tell.
-            data = bytes(stream.read(-1 if limit is None else limit + 1))
-        else:
-            data = bytes(stream.read(length)) if length else b""
-            if len(data) < length:
-                raise BadRequest("the body is shorter than its Content-Length")
-        if limit is not None and len(data) > limit:
-            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        if length is None and not self.environ.get("wsgi.input_terminated"):
+            return b""  # no length and no end marker: reading could block
+        # Never read more than one byte past the limit: that is enough to tell.
+        wanted = -1 if length is None else length
+        if limit is not None and not 0 <= wanted <= limit:
+            wanted = limit + 1
+        data = bytes(self.environ["wsgi.input"].read(wanted)) if wanted else b""
+        check_body_size(len(data), limit)
+        if length is not None and len(data) < length:
+            raise BadRequest("the body is shorter than its Content-Length")
         return data
 
     def close(self) -> None:

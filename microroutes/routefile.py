@@ -4,7 +4,7 @@ A route module may define:
 
 * ``GET``, ``POST``, ``PUT``, ``PATCH``, ``DELETE``, ``HEAD``, ``OPTIONS``:
   the function answering that method;
-* ``handler``: the function answering every method without an export
+* ``handler``: the function answering every standard method without an export
   (``@handles(...)`` narrows it);
 * ``MAX_BODY_SIZE``: its body limit in bytes, or ``None`` for no limit;
 * ``SITEMAP``: ``False`` to leave a page out of the sitemap, or a mapping of
@@ -42,7 +42,7 @@ __all__ = [
     "route_loader",
 ]
 
-#: The function answering every method without an export.
+#: The function answering every standard method without an export.
 FALLBACK_HANDLER = "handler"
 #: The route's body limit in bytes (``None``: no limit).
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
