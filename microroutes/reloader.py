@@ -52,8 +52,7 @@ def _python_files(pages_dir: Path) -> frozenset[str]:
 class Changes:
     """The ``.py`` files added, removed and edited since the last poll, relative to ``pages/``.
 
-    Edited files are the imported ones; a file outside ``pages/`` (a site
-    module) is given by its full path.
+    Edited files are among the imported ones.
     """
 
     added: tuple[str, ...] = ()
@@ -80,9 +79,9 @@ class Changes:
 class ChangeWatcher:
     """Tells which of a site's files changed since the last poll.
 
-    :param imported: the imported module files with their stamps at import
-        time, for files outside ``pages/`` (edits made between an import and the
-        next poll still count).
+    :param imported: the imported module files (under ``pages/``) with their
+        stamps at import time (edits made between an import and the next poll
+        still count).
     """
 
     def __init__(
@@ -132,10 +131,7 @@ class ChangeWatcher:
         return edited
 
     def _name(self, path: Path) -> str:
-        try:
-            return path.relative_to(self._pages_dir).as_posix()
-        except ValueError:
-            return str(path)
+        return path.relative_to(self._pages_dir).as_posix()
 
     def poll(self) -> Changes:
         """What was added, removed or edited since the last poll (falsy: nothing)."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from microroutes import App
+import pytest
+
+from microroutes import App, RouteConflictError
 from microroutes.testing import Client
 
 GET = "def GET(req, res):\n    return {'value': %d}\n"
@@ -50,3 +52,17 @@ def test_an_edited_app_file_reloads_once_not_on_every_request(make_site) -> None
     for _ in range(3):
         assert client.get("/a").json == {"value": 1}
     assert app.router is router
+
+
+def test_load_all_during_a_conflict_made_while_editing_raises_it(make_site) -> None:
+    site = make_site({"pages/a.py": GET % 1})
+    app = App(site, reload=True)
+    client = Client(app)
+    (site / "pages/a").mkdir()
+    (site / "pages/a/index.py").write_text(GET % 2)
+    assert client.get("/a").status_code == 500
+    with pytest.raises(RouteConflictError, match=r"a/index\.py and a\.py both answer /a"):
+        app.load_all()
+    (site / "pages/a/index.py").unlink()
+    assert client.get("/a").json == {"value": 1}
+    app.load_all()

@@ -82,6 +82,24 @@ def test_broken_helper_is_named_once_with_the_routes_importing_it(make_site) -> 
     assert served.stderr == "microroutes: broken site:\n" + HELPER_ERROR
 
 
+def test_helper_of_a_middleware_is_named_once(make_site) -> None:
+    site = make_site(
+        {
+            "pages/api/_middleware.py": (
+                "from .._db import connect\n\ndef middleware(req, res, next):\n    return next()\n"
+            ),
+            "pages/api/a.py": GET,
+            "pages/api/b.py": GET,
+            "pages/_db.py": "raise RuntimeError('no database configured')\n",
+        }
+    )
+    assert _load_all_message(site) == (
+        "broken site:\n"
+        "  _db.py: RuntimeError: no database configured\n"
+        "    imported by api/_middleware.py\n"
+    )
+
+
 def test_helper_failing_at_import_is_blamed_not_the_route(make_site) -> None:
     site = make_site(
         {

@@ -30,8 +30,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _templates(folder: Traversable, relative: Path) -> list[tuple[Path, Traversable]]:
     found: list[tuple[Path, Traversable]] = []
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
-        if entry.name == "__pycache__":
-            continue
         if entry.is_dir():
             found.extend(_templates(entry, relative / entry.name))
         else:
