@@ -27,7 +27,14 @@ from .errors import (
     SiteError,
     from_werkzeug,
 )
-from .loader import Endpoint, FileStamp, HelperError, LazyModule, SitePackage
+from .loader import (
+    Endpoint,
+    FileStamp,
+    HelperError,
+    LazyModule,
+    SitePackage,
+    site_module_files,
+)
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
@@ -229,8 +236,10 @@ class App:
                 hook(self)
 
     def _watched_files(self, versions: Versions[_Site]) -> dict[Path, FileStamp | None]:
-        """The files a development reload watches: the current import's, and ``_app.py``."""
-        files = versions.current.package.imported_files()
+        """What a development reload watches: the current import's files, ``_app.py``,
+        and the site's modules beside ``pages/``."""
+        files = site_module_files(self.site_dir)
+        files.update(versions.current.package.imported_files())
         hooks = self.pages_dir / HOOKS_FILE
         first = self._package.imported_files()
         if hooks in first:
@@ -411,6 +420,11 @@ def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
             " (routes reload, %s does not)",
             HOOKS_FILE,
             HOOKS_FILE,
+        )
+    for beside in [name for name in changes.edited if name.startswith("../")]:
+        reload_logger.warning(
+            "microroutes: %s is beside pages/, imported once: restart the server to load the edit",
+            beside.removeprefix("../"),
         )
     if new.broken is not None:
         reload_logger.error("microroutes: %s", new.broken)

@@ -39,6 +39,7 @@ __all__ = [
     "SitePackage",
     "add_site_to_path",
     "describe_syntax_error",
+    "site_module_files",
 ]
 
 T = TypeVar("T")
@@ -102,6 +103,20 @@ def add_site_to_path(site_dir: Path) -> None:
                 RuntimeWarning,
                 stacklevel=4,
             )
+
+
+def site_module_files(site_dir: Path) -> dict[Path, FileStamp | None]:
+    """The files of the site's imported modules beside ``pages/`` (``site/catalog.py``)."""
+    found: dict[Path, FileStamp | None] = {}
+    tops = set(_top_level_modules(site_dir))
+    if not tops:
+        return found
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in tops:
+            file = getattr(module, "__file__", None)
+            if file and Path(file).is_relative_to(site_dir):
+                found[Path(file)] = file_stamp(file)
+    return found
 
 
 def _escape_dots(name: str) -> str:

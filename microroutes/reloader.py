@@ -52,7 +52,8 @@ def _python_files(pages_dir: Path) -> frozenset[str]:
 class Changes:
     """The ``.py`` files added, removed and edited since the last poll, relative to ``pages/``.
 
-    Edited files are among the imported ones.
+    Edited files are among the imported ones; a module beside ``pages/`` is
+    named ``../catalog.py``.
     """
 
     added: tuple[str, ...] = ()
@@ -79,9 +80,9 @@ class Changes:
 class ChangeWatcher:
     """Tells which of a site's files changed since the last poll.
 
-    :param imported: the imported module files (under ``pages/``) with their
-        stamps at import time (edits made between an import and the next poll
-        still count).
+    :param imported: the imported module files with their stamps at import
+        time, or as they are now when that is not known (edits made between an
+        import and the next poll still count when it is).
     """
 
     def __init__(
@@ -131,7 +132,7 @@ class ChangeWatcher:
         return edited
 
     def _name(self, path: Path) -> str:
-        return path.relative_to(self._pages_dir).as_posix()
+        return Path(os.path.relpath(path, self._pages_dir)).as_posix()
 
     def poll(self) -> Changes:
         """What was added, removed or edited since the last poll (falsy: nothing)."""

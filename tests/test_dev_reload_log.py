@@ -93,3 +93,22 @@ def test_a_conflict_made_while_editing_is_logged_and_answered(site: Path) -> Non
         assert "api/value/index.py" in message
         output = _wait_for(server, "both answer /api/value")
         assert "microroutes: reloaded: added api/value/index.py\n" in output
+
+
+def test_an_edited_module_beside_pages_says_to_restart(make_site) -> None:
+    site = make_site(
+        {
+            "catalog.py": "WORD = 'first'\n",
+            "pages/api/word.py": "import catalog\n\ndef GET(req, res):\n    return catalog.WORD\n",
+        }
+    )
+    with running("dev", str(site)) as server:
+        assert server.request("GET", "/api/word")[2] == b"first"
+        _write(site / "catalog.py", "WORD = 'second'\n")
+        assert server.request("GET", "/api/word")[0] == 200
+        output = _wait_for(server, "catalog.py is beside pages/")
+        assert "microroutes: reloaded: edited ../catalog.py\n" in output
+        assert (
+            "microroutes: catalog.py is beside pages/, imported once: "
+            "restart the server to load the edit\n"
+        ) in output
