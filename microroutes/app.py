@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -20,13 +19,15 @@ from werkzeug.http import parse_accept_header
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import (
     BadRequest,
+    Halt,
     HTTPError,
-    HTTPStatus,
     MethodNotAllowed,
     NotFound,
     SiteError,
     from_werkzeug,
+    stops_the_process,
 )
+from .http import StartResponse
 from .loader import (
     Endpoint,
     FileStamp,
@@ -39,7 +40,7 @@ from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
-from .response import Response, StartResponse, StreamedBody, to_response
+from .response import Response, StreamedBody, to_response
 from .routefile import route_loader
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
@@ -311,14 +312,8 @@ class App:
                         raise MethodNotAllowed(("GET", "HEAD"))
                     return public.serve(file, environ, start_response)
             response = self._dispatch(environ, method, path, *found)
-        except HTTPStatus as status:
-            response = self._render(status, environ)
-        except WerkzeugHTTPException as error:
-            response = self._render(from_werkzeug(error), environ)
-        except (Exception, SystemExit) as error:  # any handler failure becomes a 500
-            if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
-                raise  # the interactive debugger wrapping the app shows it
-            response = self._failure(error, environ)
+        except BaseException as error:  # error_response() re-raises what must stop the process
+            response = self.error_response(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")
 
     def _dispatch(
@@ -339,8 +334,20 @@ class App:
             response = self._call(endpoint, loaded.table, method, req, environ)
         finally:
             req.close()
-        if not isinstance(response.body, bytes):
-            response.body = StreamedBody.start(response.body, endpoint.route.file)
+        body = response.body
+        if not isinstance(body, bytes):
+            if not isinstance(body, StreamedBody):  # not pulled inside a middleware chain
+                body = StreamedBody.start(body, endpoint.route.file)
+            if method == "HEAD":
+                # Sent with its length: a HEAD answer without one would make a
+                # server announce chunks it then never sends (waitress writes
+                # a stray last chunk).
+                if response.get_header("Content-Length") is None:
+                    response.set_header("Content-Length", str(body.drain()))
+                else:
+                    body.close()
+                body = b""
+            response.body = body
         return response
 
     def _call(
@@ -353,47 +360,59 @@ class App:
     ) -> Response:
         res = Response()
         if endpoint.middleware:
-            chain = [lazy.value or lazy.get() for lazy in endpoint.middleware]
+            return self._call_through_middleware(endpoint, table, method, req, res, environ)
+        # No closures here: every request without middleware takes this path.
+        return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
-            def call_handler() -> Response:
-                return to_response(table.resolve(method)(req, res), res)
+    def _call_through_middleware(
+        self,
+        endpoint: Endpoint[Middleware],
+        table: MethodTable,
+        method: str,
+        req: Request,
+        res: Response,
+        environ: dict[str, Any],
+    ) -> Response:
+        file = endpoint.route.file
+        chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
 
-            def render(status: HTTPStatus) -> Response:
-                return self._render(status, environ)
+        def call_handler() -> Response:
+            # The stream's first chunk is pulled inside the chain, so its errors reach
+            # the middleware as error responses (with CORS headers, for one).
+            return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
-            return run_chain(chain, req, res, call_handler, render)
-        return to_response(table.resolve(method)(req, res), res)
+        def respond(error: BaseException) -> Response:
+            return self.error_response(error, environ)
 
-    def error_response(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """The response for a raised :class:`HTTPStatus` or :class:`HTTPError`.
+        return run_chain(chain, req, res, call_handler, respond)
 
-        JSON unless the client's ``Accept`` prefers ``text/html``.
+    def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        """The response for any exception: the one place errors become responses.
+
+        A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
+        :meth:`HTTPError.to_dict`, or its HTML page when the client's ``Accept``
+        prefers ``text/html``); werkzeug's HTTP errors become ours; anything
+        else is logged and answered with a 500 (naming the exception only
+        with ``debug``). A ``KeyboardInterrupt`` in the main thread is re-raised.
         """
-        response = Response(status=status.status, headers=status.headers)
-        if not isinstance(status, HTTPError):
-            return response
-        error: dict[str, object] = {"status": status.status, "message": status.message}
-        if status.detail is not None:
-            error["detail"] = status.detail
-        if _prefers_html(environ):
-            return response.html(_error_page(status.status, status.message, status.detail))
-        return response.json({"error": error})
-
-    def _render(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """:meth:`error_response`, or a 500 if the error itself cannot be rendered."""
-        try:
-            return self.error_response(status, environ)
-        except Exception as error:  # a detail that is not JSON, for example
-            return self._failure(error, environ)
-
-    def _failure(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        if isinstance(error, WerkzeugHTTPException):
+            error = from_werkzeug(error)
+        if isinstance(error, Halt):
+            try:
+                return _render(error, environ)
+            except Exception as failure:  # a detail that is not JSON, for example
+                error = failure
+        if stops_the_process(error):
+            raise error
+        if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
+            raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
         if not self.debug:
-            return self.error_response(HTTPError(500, "internal server error"), environ)
+            return _render(HTTPError(500, "internal server error"), environ)
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
-        return self.error_response(HTTPError(500, message, detail=text), environ)
+        return _render(HTTPError(500, message, detail=text), environ)
 
 
 def _problem(item: tuple[str, list[str]]) -> str:
@@ -467,17 +486,26 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
+def _started(response: Response, where: str) -> Response:
+    """``response`` with a streamed body's first chunk pulled, so its errors come now."""
+    body = response.body
+    if not isinstance(body, (bytes, StreamedBody)):
+        response.body = StreamedBody.start(body, where)
+    return response
+
+
+def _render(halt: Halt, environ: dict[str, Any]) -> Response:
+    """The response a raised :class:`Halt` or :class:`HTTPError` stands for."""
+    response = Response(status=halt.status, headers=halt.headers)
+    if not isinstance(halt, HTTPError):
+        return response
+    if _prefers_html(environ):
+        return response.html(halt.to_html())
+    return response.json(halt.to_dict())
+
+
 def _prefers_html(environ: dict[str, Any]) -> bool:
     accept = environ.get("HTTP_ACCEPT")
     if not accept or "html" not in accept:
         return False
     return parse_accept_header(accept, MIMEAccept).best_match(_ERROR_TYPES) == "text/html"
-
-
-def _error_page(status: int, message: str, detail: object) -> str:
-    title = html.escape(f"{status} {message}")
-    extra = f"<pre>{html.escape(str(detail))}</pre>" if detail is not None else ""
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><h1>{title}</h1>{extra}</body></html>\n"
-    )

@@ -8,7 +8,7 @@ body declares no length). Both ask :func:`check_body_size`.
 
 from __future__ import annotations
 
-from .errors import PayloadTooLarge
+from .errors import ContentTooLarge
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "check_body_size"]
 
@@ -22,4 +22,4 @@ def check_body_size(size: int | None, limit: int | None) -> None:
     ``None`` for ``size`` (no length declared) or ``limit`` (no limit) passes.
     """
     if size is not None and limit is not None and size > limit:
-        raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        raise ContentTooLarge(f"the body is over the limit of {limit} bytes")

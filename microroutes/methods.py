@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from .errors import HTTPStatus, MethodNotAllowed
+from .errors import Halt, MethodNotAllowed
 
 if TYPE_CHECKING:
     from .request import Request
@@ -103,7 +103,7 @@ def allow(req: Request, *methods: str) -> None:
     if method in allowed and (method != "OPTIONS" or "OPTIONS" in methods):
         return
     if method == "OPTIONS":
-        raise HTTPStatus(204, [("Allow", ", ".join(allowed))])
+        raise Halt(204, [("Allow", ", ".join(allowed))])
     raise MethodNotAllowed(allowed)
 
 
@@ -165,7 +165,7 @@ class MethodTable:
         for method in self.allowed:
             try:
                 function = self.resolve(method)
-            except HTTPStatus:
+            except Halt:
                 continue
             if method == "HEAD" and function is found.get("GET"):
                 continue
@@ -188,5 +188,5 @@ class MethodTable:
         if fallback is not None and method in self.fallback_receives:
             return fallback
         if method == "OPTIONS":
-            raise HTTPStatus(204, [("Allow", ", ".join(self.allowed))])
+            raise Halt(204, [("Allow", ", ".join(self.allowed))])
         raise MethodNotAllowed(self.allowed)

@@ -229,14 +229,15 @@ def test_a_stream_whose_first_chunk_is_not_bytes_is_a_clean_500(site: Path) -> N
     assert (response.status_code, response.json) == (500, GENERIC)
 
 
-def test_head_on_a_stream_sends_no_body_and_closes_the_generator(
+def test_head_on_a_stream_sends_its_length_but_no_body_and_closes_the_generator(
     site: Path, marker_dir: Path
 ) -> None:
-    response = client_for(site).head("/stream?id=head")
+    response = client_for(site).head("/stream?id=head&chunks=3")
     assert response.status_code == 200
     assert response.data == b""
+    assert response.headers["Content-Length"] == str(3 * 65536)
+    assert (marker_dir / "head.finished").read_text() == "finished"
     assert (marker_dir / "head").read_text() == "closed"
-    assert not (marker_dir / "head.finished").exists()
 
 
 def test_head_on_a_stream_failing_before_its_first_chunk_is_a_500(site: Path) -> None:
