@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from werkzeug.datastructures import MIMEAccept
@@ -28,10 +28,17 @@ from .errors import (
     stops_the_process,
 )
 from .http import StartResponse
-from .loader import Endpoint, LazyModule, SitePackage
+from .loader import (
+    Endpoint,
+    FileStamp,
+    HelperError,
+    LazyModule,
+    SitePackage,
+    site_module_files,
+)
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
-from .reloader import ChangeWatcher
+from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
 from .response import Response, StreamedBody, to_response
 from .routefile import route_loader
@@ -50,6 +57,14 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 _ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
 _SAFE_QUERY_CHARS = _SAFE_PATH_CHARS + "?%"
+reload_logger = logging.getLogger("microroutes.reload")
+
+
+class _Site(NamedTuple):
+    """What one development reload built: the routes, or why the site is broken."""
+
+    router: Router[Endpoint[Middleware]]
+    broken: SiteError | None
 
 
 class App:
@@ -64,6 +79,10 @@ class App:
         and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
+    :param debugger: let an unhandled error escape :meth:`wsgi_app` when the
+        client prefers HTML, for an interactive debugger wrapping the app
+        (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
+        the JSON 500.
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -75,6 +94,7 @@ class App:
         debug: bool = False,
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        debugger: bool = False,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -86,6 +106,8 @@ class App:
         self.pages_dir: Path = pages
         #: Show tracebacks in 500 responses.
         self.debug: bool = debug or reload
+        #: Unhandled errors for clients preferring HTML propagate to a wrapping debugger.
+        self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
         #: Shared objects for the app's lifetime (a database pool, settings...),
@@ -98,9 +120,14 @@ class App:
             self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
         self._started = False
         self._lifecycle_lock = threading.Lock()
-        self._router: Router[Endpoint[Middleware]] = self._build_router()
-        self._broken: SiteError | None = None
-        self._watcher = ChangeWatcher(pages, self._package) if reload else None
+        self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
+        self._site = _Site(self._router, None)  # what every request uses, without reload
+        self._versions: Versions[_Site] | None = None
+        self._watcher: ChangeWatcher | None = None
+        if reload:
+            first = SiteVersion(self._package, self._site)
+            versions = self._versions = Versions(first)
+            self._watcher = ChangeWatcher(pages, lambda: self._watched_files(versions))
         self._reload_lock = threading.Lock()
         public = site / "public"
         #: The ``public/`` folder's files, if the site has one.
@@ -114,8 +141,7 @@ class App:
         """The route table: each :class:`~microroutes.routing.Route` with its endpoint."""
         return self._router
 
-    def _build_router(self) -> Router[Endpoint[Middleware]]:
-        package = self._package
+    def _build_router(self, package: SitePackage) -> Router[Endpoint[Middleware]]:
         middleware_files = find_middleware(self.pages_dir)
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
@@ -160,20 +186,24 @@ class App:
 
         Serving imports lazily; call this at start-up to fail fast instead.
         """
-        problems: list[str] = []
+        if self._versions is not None and self._versions.current.value.broken is not None:
+            raise self._versions.current.value.broken
+        problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
         for _, endpoint in self._router:
             lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
             for lazy in lazies:
                 try:
                     lazy.get()
+                except HelperError as error:  # one message per helper, naming its importers
+                    importers = problems.setdefault(error.description, [])
+                    if error.route not in importers:
+                        importers.append(error.route)
+                except SiteError as error:
+                    problems.setdefault(str(error), [])
                 except Exception as error:  # collect every broken file
-                    message = str(error) if isinstance(error, SiteError) else f"{error!r}"
-                    if lazy.file not in message:
-                        message = f"{lazy.file}: {type(error).__name__}: {error}"
-                    if message not in problems:
-                        problems.append(message)
+                    problems.setdefault(f"{lazy.file}: {type(error).__name__}: {error}", [])
         if problems:
-            raise SiteError("broken site:\n  " + "\n  ".join(problems))
+            raise SiteError("broken site:\n" + "\n".join(map(_problem, problems.items())))
 
     def largest_body_size(self) -> int | None:
         """The largest body any route accepts (``None``: some route has no limit).
@@ -206,20 +236,42 @@ class App:
             if hook is not None:
                 hook(self)
 
+    def _watched_files(self, versions: Versions[_Site]) -> dict[Path, FileStamp | None]:
+        """What a development reload watches: the current import's files, ``_app.py``,
+        and the site's modules beside ``pages/``."""
+        files = site_module_files(self.site_dir)
+        files.update(versions.current.package.imported_files())
+        hooks = self.pages_dir / HOOKS_FILE
+        first = self._package.imported_files()
+        if hooks in first:
+            files[hooks] = first[hooks]
+        return files
+
     def _reload_if_changed(self) -> None:
-        watcher = self._watcher
-        if watcher is None:
+        """In development, import the site afresh if a file changed since the last request.
+
+        Requests already running keep the version they started on (see
+        :class:`~microroutes.reloader.Versions`): no module is deleted under them.
+        """
+        versions, watcher = self._versions, self._watcher
+        if versions is None or watcher is None:
             return
         with self._reload_lock:
-            if not watcher.poll():
+            changes = watcher.poll()
+            if not changes:
                 return
-            logger.info("microroutes: files changed in %s, reloading", self.pages_dir)
-            self._package.forget(keep=frozenset({HOOKS_FILE}))
+            package = versions.current.package.successor()
             try:
-                self._router = self._build_router()
-                self._broken = None
-            except SiteError as error:
-                self._broken = error
+                site = _Site(self._build_router(package), None)
+            except SiteError as error:  # requests answer it; the last routes are kept for the log
+                site = _Site(versions.current.value.router, error)
+            except OSError as error:  # pages/ moved away while an editor or git works on it
+                broken = SiteError(f"cannot read {self.pages_dir}: {error.strerror}")
+                site = _Site(versions.current.value.router, broken)
+            old = versions.current.value
+            versions.replace(SiteVersion(package, site))
+            self._router = site.router
+            _log_reload(changes, old, site)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI entry point; wrap :meth:`wsgi_app` to add middleware."""
@@ -227,23 +279,30 @@ class App:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
+        if self._versions is None:
+            return self._answer(environ, start_response, self._site)
+        self._reload_if_changed()
+        with self._versions.lease() as version:
+            return self._answer(environ, start_response, version.value)
+
+    def _answer(
+        self, environ: dict[str, Any], start_response: StartResponse, site: _Site
+    ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         try:
             if not self._started:
                 self.startup()
-            if self._watcher is not None:
-                self._reload_if_changed()
-                if self._broken is not None:
-                    raise self._broken
+            if site.broken is not None:
+                raise site.broken
             path = _request_path(environ)
-            found = self._router.match(path)
+            found = site.router.match(path)
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _READ_METHODS:
                         response = _slash_redirect(environ)
                         return response.to_wsgi(start_response, method == "HEAD")
                     path = path.rstrip("/") or "/"
-                    found = self._router.match(path)
+                    found = site.router.match(path)
                 if found is None:
                     public = self.public
                     file = public.find(path) if public is not None else None
@@ -345,6 +404,8 @@ class App:
                 error = failure
         if stops_the_process(error):
             raise error
+        if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
+            raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
         if not self.debug:
@@ -352,6 +413,40 @@ class App:
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
         return _render(HTTPError(500, message, detail=text), environ)
+
+
+def _problem(item: tuple[str, list[str]]) -> str:
+    """One entry of :meth:`App.load_all`'s list: the message, and who imported a helper."""
+    message, importers = item
+    text = "  " + message.replace("\n", "\n  ")
+    if importers:
+        text += "\n    imported by " + ", ".join(importers)
+    return text
+
+
+def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
+    """Log what a development reload saw: the files, the routes, and what to do next."""
+    reload_logger.info("microroutes: reloaded: %s", changes.describe())
+    before = {route.pattern: route.file for route, _ in old.router}
+    after = {route.pattern: route.file for route, _ in new.router}
+    for pattern in sorted(after.keys() - before.keys()):
+        reload_logger.info("microroutes: route added: %s (%s)", pattern, after[pattern])
+    for pattern in sorted(before.keys() - after.keys()):
+        reload_logger.info("microroutes: route removed: %s (%s)", pattern, before[pattern])
+    if HOOKS_FILE in (*changes.added, *changes.removed, *changes.edited):
+        reload_logger.warning(
+            "microroutes: %s changed: restart the server to run its new startup/shutdown hooks"
+            " (routes reload, %s does not)",
+            HOOKS_FILE,
+            HOOKS_FILE,
+        )
+    for beside in [name for name in changes.edited if name.startswith("../")]:
+        reload_logger.warning(
+            "microroutes: %s is beside pages/, imported once: restart the server to load the edit",
+            beside.removeprefix("../"),
+        )
+    if new.broken is not None:
+        reload_logger.error("microroutes: %s", new.broken)
 
 
 def _request_path(environ: dict[str, Any]) -> str:

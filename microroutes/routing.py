@@ -186,7 +186,9 @@ def _scan_folder(
             stem = name[: -len(".py")]
             if _is_group(stem):
                 raise RouteConflictError(
-                    f"{rel}: (group) names are for folders, not route files", [rel]
+                    f"{rel}: (group) names are for folders, not route files; "
+                    "rename the file, or make it a folder holding an index.py",
+                    [rel],
                 )
             segments = prefix if stem == "index" else (*prefix, parse_segment(stem, rel))
             _check_segments(segments, rel)
@@ -200,13 +202,17 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
             continue
         if segment.value in seen:
             raise RouteConflictError(
-                f"{file}: the parameter name {segment.value!r} is used twice", [file]
+                f"{file}: the parameter name {segment.value!r} is used twice in one path; "
+                "rename one of them so each parameter has its own name",
+                [file],
             )
         seen.add(segment.value)
         is_catch_all = segment.kind in (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
         if is_catch_all and position != len(segments) - 1:
             raise RouteConflictError(
-                f"{file}: the catch-all {segment} must be the last segment", [file]
+                f"{file}: the catch-all {segment} must be the last segment; "
+                f"make it the file name ({segment}.py) or drop what follows it",
+                [file],
             )
 
 
@@ -291,7 +297,8 @@ class Router(Generic[T]):
         if name != segment.value:
             raise RouteConflictError(
                 f"different slug names at one level: [{name}] in {file} "
-                f"and [{segment.value}] in {route.file}",
+                f"and [{segment.value}] in {route.file}; one level takes one name: "
+                f"rename [{segment.value}] to [{name}] in {route.file}",
                 [file, route.file],
             )
 
@@ -300,9 +307,11 @@ class Router(Generic[T]):
         required = segment.kind is SegmentKind.CATCH_ALL
         other = node.optional if required else node.catch_all
         if other is not None:
+            optional = route.file if not required else other.leaf.route.file
             raise RouteConflictError(
                 "a required and an optional catch-all at one level: "
-                f"{other.leaf.route.file} and {route.file}",
+                f"{other.leaf.route.file} and {route.file}; keep one: delete the other "
+                f"({optional} also answers the bare path, so it can serve both)",
                 [other.leaf.route.file, route.file],
             )
         if not required and node.leaf is not None:
@@ -325,16 +334,25 @@ class Router(Generic[T]):
 
     @staticmethod
     def _duplicate(first: Route, second: Route) -> NoReturn:
+        how = (
+            "a (group) folder is left out of the URL, so "
+            if "(" in first.file or "(" in second.file
+            else ""
+        )
         raise RouteConflictError(
-            f"{first.file} and {second.file} both answer {second.pattern}",
+            f"{first.file} and {second.file} both answer {second.pattern}; {how}"
+            f"delete one, or rename {second.file} so it answers another path",
             [first.file, second.file],
         )
 
     @staticmethod
     def _beside_optional(route: Route, optional: Route) -> NoReturn:
+        required = optional.file.replace("[[...", "[...").replace("]]", "]")
         raise RouteConflictError(
             f"{route.file} ({route.pattern}) has the same specificity as the optional "
-            f"catch-all {optional.file} ({optional.pattern}); remove one",
+            f"catch-all {optional.file} ({optional.pattern}), which also answers "
+            f"{route.pattern}; rename {optional.file} to {required} (a required catch-all) "
+            f"to keep {route.file}, or delete one",
             [route.file, optional.file],
         )
 
