@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -78,12 +79,14 @@ def running(*args: str, env: Mapping[str, str | None] | None = None) -> Iterator
     process must exit 0 within :data:`STOP_TIMEOUT` and have printed ``stopped``.
     """
     command = [sys.executable, "-m", "microroutes", *args, "--host", "127.0.0.1", "--port", "0"]
+    # A session of its own, so worker processes (granian's) can be found and reaped.
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=_environment(env),
+        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=_pump, args=(process, lines), daemon=True)
@@ -100,12 +103,40 @@ def running(*args: str, env: Mapping[str, str | None] | None = None) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        reader.join(5)
-        if process.stdout is not None:
+        survivors = _reap_session(process.pid)
+        reader.join(STOP_TIMEOUT)
+        if process.stdout is not None and not reader.is_alive():
             process.stdout.close()
     output = "".join(lines)
     assert process.returncode == 0, f"server exited {process.returncode}:\n{output}"
     assert "microroutes: stopped" in output, output
+    assert not survivors, f"processes {survivors} outlived the server:\n{output}"
+
+
+def _reap_session(session: int) -> list[int]:
+    """Kill what is left of the server's session once its first process is gone; their pids.
+
+    A worker that outlives its server would hold the output pipe open for good.
+    """
+    try:
+        os.killpg(session, 0)
+    except ProcessLookupError:
+        return []
+    survivors = [
+        int(pid)
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and _session_of(int(pid)) == session
+    ]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(session, signal.SIGKILL)
+    return survivors
+
+
+def _session_of(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
 
 
 def _environment(changes: Mapping[str, str | None] | None) -> dict[str, str]:
