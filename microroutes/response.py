@@ -14,8 +14,7 @@ import enum
 import json as _json
 import logging
 import uuid
-import weakref
-from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sized
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sized
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
 from typing import Any
@@ -80,25 +79,46 @@ def typed_builtins(value: object) -> object:
     """
     if isinstance(value, enum.Enum):
         return value.value
-    if not is_model(value):
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
-    if isinstance(value, msgspec.Struct):
-        return msgspec.to_builtins(value, enc_hook=_json_default)  # keeps rename and omit_defaults
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json")
-    # Field by field, not msgspec.to_builtins: a dataclass msgspec decoded keeps its
-    # default-valued fields on the class only, and to_builtins would leave them out.
-    kind = type(value)
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        fields: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(value)  # type: ignore[arg-type]
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in fields)
-    return {name: getattr(value, name) for name in names}
+    return _converter(type(value))(value)
 
 
-#: Each dataclass's field names, read once per class.
-_FIELD_NAMES: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
+#: How each model class met so far becomes builtins, made on its first use (one entry
+#: per class: a plain dict, read on every model answer, is cheaper than a weak one).
+_converters: dict[type, Callable[[Any], object]] = {}
+
+
+def _converter(kind: type) -> Callable[[Any], object]:
+    """How ``kind``, a model class, becomes builtins; ``TypeError`` for any other class."""
+    convert = _converters.get(kind)
+    if convert is not None:
+        return convert
+    if issubclass(kind, msgspec.Struct):
+        convert = _struct_builtins  # keeps rename and omit_defaults
+    elif hasattr(kind, "__pydantic_fields__"):
+        convert = _pydantic_builtins
+    elif dataclasses.is_dataclass(kind):
+        # Field by field, not msgspec.to_builtins: a dataclass msgspec decoded keeps its
+        # default-valued fields on the class only, and to_builtins would leave them out.
+        convert = _dataclass_converter(tuple(field.name for field in dataclasses.fields(kind)))
+    else:
+        raise TypeError(f"{kind.__name__} is not JSON serializable")
+    _converters[kind] = convert
+    return convert
+
+
+def _struct_builtins(value: Any) -> object:
+    return msgspec.to_builtins(value, enc_hook=_json_default)
+
+
+def _pydantic_builtins(value: Any) -> object:
+    return value.model_dump(mode="json")
+
+
+def _dataclass_converter(names: tuple[str, ...]) -> Callable[[Any], object]:
+    def convert(value: Any) -> object:
+        return {name: getattr(value, name) for name in names}
+
+    return convert
 
 
 def dump_json(value: object) -> bytes:
@@ -447,8 +467,12 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
             raise _json_error(error, where) from error
     if isinstance(value, Response):
         return value
-    if is_model(value):  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
-        return _send_model(res, value, where)
+    convert = _converters.get(type(value))
+    if convert is not None or is_model(value):  # a dataclass, Struct or pydantic model: JSON
+        try:  # inline too: every typed answer's path
+            return res.json((convert or _converter(type(value)))(value))
+        except (TypeError, ValueError) as error:
+            raise _json_error(error, where) from error
     if isinstance(value, (str, bytes, bytearray, memoryview)):
         return res.send(value)
     if isinstance(value, Iterable) and not isinstance(value, Sized):
@@ -456,14 +480,6 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
         return res.send(iterate_async(value))
     raise TypeError(_not_a_body(value, where))
-
-
-def _send_model(res: Response, value: object, where: str) -> Response:
-    """``value`` (see :func:`is_model`) as JSON; no JSON form is an error naming ``where``."""
-    try:
-        return res.json(typed_builtins(value))
-    except (TypeError, ValueError) as error:
-        raise _json_error(error, where) from error
 
 
 def _json_error(error: TypeError | ValueError, where: str) -> TypeError | ValueError:
