@@ -10,11 +10,13 @@ Timing conventions (see benchmarks/README.md):
 
 from __future__ import annotations
 
+import cProfile
 import datetime as _dt
 import gc
 import importlib.metadata
 import io
 import platform
+import pstats
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +31,7 @@ __all__ = [
     "format_table",
     "make_environ",
     "noop_start_response",
+    "profile_requests",
     "run_requests",
     "timed",
     "versions",
@@ -141,6 +144,25 @@ def run_requests(app: WSGIApp, make: Callable[[], Environ], n: int) -> float:
         if close is not None:
             close()
     return clock() - begin
+
+
+def profile_requests(
+    app: WSGIApp, make: Callable[[], Environ], requests: int, top: int, title: str
+) -> None:
+    """Print a cProfile of ``requests`` calls of ``app``: ``top`` functions by own time.
+
+    The app first answers a warm-up batch, so importing its route module is left out.
+    """
+    run_requests(app, make, min(requests, 2000))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_requests(app, make, requests)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.strip_dirs()
+    print(f"{title}, {requests} requests\n")
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def timed(run: Callable[[int], float], n: int) -> float:

@@ -22,10 +22,7 @@ each round; the best round is kept.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
-import pstats
-import sys
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterable
@@ -39,6 +36,7 @@ from _common import (
     call_wsgi,
     format_table,
     make_environ,
+    profile_requests,
     run_requests,
     versions,
 )
@@ -239,16 +237,7 @@ def report(best: dict[str, float]) -> str:
 
 
 def profile(app: WSGIApp, requests: int, top: int) -> None:
-    make = post_environ()
-    run_requests(app, make, min(requests, 2000))  # import the route module first
-    profiler = cProfile.Profile()
-    profiler.enable()
-    run_requests(app, make, requests)
-    profiler.disable()
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.strip_dirs()
-    print(f"microroutes typed, {requests} requests of POST {PATH}\n")
-    stats.sort_stats("tottime").print_stats(top)
+    profile_requests(app, post_environ(), requests, top, f"microroutes typed, POST {PATH}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,10 +13,7 @@ frameworks run round-robin inside each round; the best round is kept.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
-import pstats
-import sys
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterable
@@ -30,6 +27,7 @@ from _common import (
     call_wsgi,
     environ_factory,
     format_table,
+    profile_requests,
     run_requests,
     versions,
 )
@@ -186,17 +184,9 @@ def report(best: dict[str, float]) -> str:
 
 
 def profile(app: WSGIApp, requests: int, top: int) -> None:
-    make = environ_factory(PATH, QUERY)
-    run_requests(app, make, min(requests, 2000))  # import the route module first
-    profiler = cProfile.Profile()
-    profiler.enable()
-    run_requests(app, make, requests)
-    profiler.disable()
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.strip_dirs()
-    print(f"microroutes, {requests} requests of GET {PATH}?{QUERY}\n")
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
+    profile_requests(
+        app, environ_factory(PATH, QUERY), requests, top, f"microroutes, GET {PATH}?{QUERY}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
