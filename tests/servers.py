@@ -113,6 +113,41 @@ def running(*args: str, env: Mapping[str, str | None] | None = None) -> Iterator
     assert not survivors, f"processes {survivors} outlived the server:\n{output}"
 
 
+def listening(session: int) -> bool:
+    """Whether any process of the server's session still holds a listening TCP socket.
+
+    Read from ``/proc``, not by connecting: once the server lets its port go, a
+    server another test starts may take the same port number.
+    """
+    sockets: set[str] = set()
+    for pid in _session_members(session):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:["):
+                        sockets.add(target[len("socket:[") : -1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[3] == _TCP_LISTEN and fields[9] in sockets:
+                    return True
+    return False
+
+
+#: The state column of a listening socket in ``/proc/net/tcp``.
+_TCP_LISTEN = "0A"
+
+
+def _session_members(session: int) -> list[int]:
+    return [
+        int(pid)
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and _session_of(int(pid)) == session
+    ]
+
+
 def _reap_session(session: int) -> list[int]:
     """Kill what is left of the server's session once its first process is gone; their pids.
 
@@ -122,11 +157,7 @@ def _reap_session(session: int) -> list[int]:
         os.killpg(session, 0)
     except ProcessLookupError:
         return []
-    survivors = [
-        int(pid)
-        for pid in os.listdir("/proc")
-        if pid.isdigit() and _session_of(int(pid)) == session
-    ]
+    survivors = _session_members(session)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(session, signal.SIGKILL)
     return survivors
