@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import date, datetime, time, timezone
 from functools import partial
 from gzip import GzipFile
@@ -38,9 +39,9 @@ INDEX_NAME = "sitemap-index.xml"
 Progress = Callable[[int, int], object]
 _PART_NAME = re.compile(r"sitemap-[0-9]+\.xml(?:\.gz)?")
 _URLSET_END = "</urlset>\n"
-#: Text is buffered up to this many bytes before it is encoded (and compressed),
-#: so that gzip works on large pieces.
-_FLUSH_SIZE = 1024 * 1024
+#: Text is buffered up to this many bytes before it is encoded (and compressed):
+#: large enough to make each write cheap, small enough to stay in the CPU's cache.
+_FLUSH_SIZE = 64 * 1024
 
 
 class _TempFile:
@@ -113,8 +114,12 @@ class _Parts:
         start: str,
         limits: tuple[int, int],
         progress: Progress | None,
+        closer: Executor,
     ) -> None:
         self._folder = folder
+        #: Where finished parts are closed and synced to disk, while the next one fills.
+        self._closer = closer
+        self._closing: list[Future[None]] = []
         self._progress = progress
         #: Entries in the parts finished so far.
         self.written = 0
@@ -135,16 +140,21 @@ class _Parts:
     def _finish(self, part: _TempFile, buffer: list[str], newest: date | None, count: int) -> None:
         buffer.append(_URLSET_END)
         part.write("".join(buffer).encode())
-        part.close()
+        self._closing.append(self._closer.submit(part.close))
         self.done.append((part, newest))
         self.written += count
         if self._progress is not None:
             self._progress(self.written, len(self.files))
 
+    def settle(self) -> BaseException | None:
+        """Wait until every finished part is closed; the first error closing one, if any."""
+        errors = [future.exception() for future in self._closing]
+        return next((error for error in errors if error is not None), None)
+
     def write_all(
         self, entries: Iterator[object], renderer: UrlRenderer, on_error: OnError
     ) -> None:
-        """Render and write every entry, in pieces of about a megabyte."""
+        """Render and write every entry, in pieces of about 64 KiB."""
         on_reject = partial(reject, on_error)
         start, max_urls = self._start, self._max_urls
         start_size = utf8_length(start)
@@ -212,7 +222,7 @@ def write_sitemaps(
     ``hostname``, ``on_error``, ``xsl`` and ``namespaces`` work as for
     :func:`iter_sitemap`. ``progress``, if given, is called as
     ``progress(urls_written, parts)`` as the files fill up (about every
-    megabyte of text) and whenever a part is complete. Returns the parts'
+    64 KiB of text) and whenever a part is complete. Returns the parts'
     paths in order, then the index's.
     """
     check_on_error(on_error)
@@ -231,18 +241,24 @@ def write_sitemaps(
 
     prefixes, entries = peek_prefixes(urls, chosen)
     start = document_start("urlset", prefixes, xsl)
-    parts = _Parts(folder, gzip, compresslevel, start, (max_urls, max_bytes), progress)
-    try:
-        parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
-        index = _TempFile(folder / INDEX_NAME, None)
-        parts.files.append(index)
-        listing = [(f"{base}/{part.final.name}", newest) for part, newest in parts.done]
-        index.write(b"".join(iter_sitemap_index(listing, xsl=xsl)))
-        index.close()
-    except BaseException:
-        for file in parts.files:
-            file.discard()
-        raise
+    limits = (max_urls, max_bytes)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-close") as closer:
+        parts = _Parts(folder, gzip, compresslevel, start, limits, progress, closer)
+        try:
+            parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
+            error = parts.settle()
+            if error is not None:
+                raise error
+            index = _TempFile(folder / INDEX_NAME, None)
+            parts.files.append(index)
+            listing = [(f"{base}/{part.final.name}", newest) for part, newest in parts.done]
+            index.write(b"".join(iter_sitemap_index(listing, xsl=xsl)))
+            index.close()
+        except BaseException:
+            parts.settle()
+            for file in parts.files:
+                file.discard()
+            raise
     written = [part.commit() for part, _ in parts.done]
     written.append(index.commit())
     _remove_stale_parts(folder, {path.name for path in written})
