@@ -363,8 +363,8 @@ class UrlRenderer:
                 try:
                     line = render(entry)
                 except SitemapError as exc:
-                    on_reject(str(exc), number, entry)
-                    number += 1
+                    on_reject(str(exc), number + count, entry)
+                    number += 1  # counts the rejected entries; the lines are added at the end
                     continue
                 site, room, plain_absolute = self._site, self._room, self._plain_absolute
                 lastmod = self.lastmod
@@ -374,19 +374,18 @@ class UrlRenderer:
                 size = len(line)  # plain locs and the markup are ASCII
             if count == max_lines or used + size > max_bytes:
                 self.overflow = (entry, line, size, lastmod, key)
-                return count, used, number
+                return count, used, number + count
             append(line)
             count += 1
             used += size
-            number += 1
             if newest is not None and lastmod is not None:
                 latest = newest.get(key)
                 if latest is None or lastmod > latest:
                     newest[key] = lastmod
             if used >= stop_bytes:
-                return count, used, number
+                return count, used, number + count
         self.exhausted = True
-        return count, used, number
+        return count, used, number + count
 
     def _day_prefix(self, moment: datetime) -> str:
         """``<lastmod>YYYY-MM-DDT`` for ``moment``'s day, remembered for the next ones."""
