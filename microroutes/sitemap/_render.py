@@ -45,9 +45,7 @@ __all__ = [
 #: Characters that need no percent-encoding in a loc, and no XML escaping but
 #: ``&`` (so not ``%``, ``'``, ``#``, spaces or non-ASCII, which take the
 #: general path).
-_PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]*"
-#: A plain root-relative loc (``/posts/1``, but not ``//host/...``).
-_PLAIN_RELATIVE = re.compile(f"/(?!/){_PLAIN}").fullmatch
+_PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]"
 _CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
 _CACHE_LIMIT = 4096
 #: ``"00"`` to ``"59"``: hours, minutes and seconds as ``datetime.isoformat`` writes them.
@@ -164,7 +162,9 @@ class UrlRenderer:
     def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
         self.resolver = LocResolver(hostname)
         self._site = ""  # "https://example.com", once the site is known
-        self._room = 0  # the longest root-relative loc that fits after it
+        #: Whether a loc is plain and fits the length limit once on the site: a
+        #: root-relative one (``/posts/1``, but not ``//host/...``) or an absolute one.
+        self._plain_relative: Callable[[str], object] = _never
         self._plain_absolute: Callable[[str], object] = _never
         self._update_site()
         #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
@@ -192,8 +192,11 @@ class UrlRenderer:
         origin = self.resolver.origin
         if origin is not None and len(origin.prefix) + 1 >= MIN_LOC_LENGTH:
             self._site = origin.prefix
-            self._room = MAX_LOC_LENGTH - len(origin.prefix)
-            self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}/{_PLAIN}").fullmatch
+            room = MAX_LOC_LENGTH - len(origin.prefix)  # for the path, query and fragment
+            if room >= 1:
+                path = f"/{_PLAIN}{{0,{room - 1}}}"
+                self._plain_relative = re.compile(f"(?!//){path}").fullmatch
+                self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}{path}").fullmatch
 
     def render(self, entry: object) -> str:
         """The ``<url>`` line for ``entry``; raises :class:`SitemapError` if it is invalid."""
@@ -213,10 +216,10 @@ class UrlRenderer:
             loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
 
         site = self._site  # written before loc: "" when loc is already absolute
-        if loc.__class__ is str and site and _PLAIN_RELATIVE(loc) and len(loc) <= self._room:
+        if loc.__class__ is str and self._plain_relative(loc):
             if "&" in loc:
                 loc = loc.replace("&", "&amp;")
-        elif loc.__class__ is str and self._plain_absolute(loc) and len(loc) <= MAX_LOC_LENGTH:
+        elif loc.__class__ is str and self._plain_absolute(loc):
             site = ""
             if "&" in loc:
                 loc = loc.replace("&", "&amp;")
@@ -297,8 +300,8 @@ class UrlRenderer:
         append = out.append
         render = self.render
         fast_type: Any = self._fast_type
-        plain_relative, plain_absolute = _PLAIN_RELATIVE, self._plain_absolute
-        site, room = self._site, self._room
+        site, plain_relative = self._site, self._plain_relative
+        plain_absolute = self._plain_absolute
         days, day_prefixes, suffixes = self._lastmod_cache, self._day_prefixes, self._suffixes
         changefreqs, priorities, two = _CHANGEFREQ_XML, self._priority_cache, _TWO_DIGITS
         count = used = 0
@@ -318,23 +321,23 @@ class UrlRenderer:
                 )
                 prefix: str | None = None
                 if loc.__class__ is str:
-                    if site and plain_relative(loc) and len(loc) <= room:
+                    if plain_relative(loc):
                         prefix = site
-                    elif plain_absolute(loc) and len(loc) <= MAX_LOC_LENGTH:
+                    elif plain_absolute(loc):
                         prefix = ""
                 changefreq_xml = (
-                    ""
-                    if changefreq is None
-                    else changefreqs.get(changefreq)
+                    changefreqs.get(changefreq)
                     if changefreq.__class__ is str
+                    else ""
+                    if changefreq is None
                     else None
                 )
                 kind = priority.__class__
                 priority_xml = (
-                    ""
-                    if priority is None
-                    else priorities.get(priority)
+                    priorities.get(priority)
                     if kind is float or kind is int
+                    else ""
+                    if priority is None
                     else None
                 )
                 if prefix is not None and changefreq_xml is not None and priority_xml is not None:
@@ -366,7 +369,8 @@ class UrlRenderer:
                     on_reject(str(exc), number + count, entry)
                     number += 1  # counts the rejected entries; the lines are added at the end
                     continue
-                site, room, plain_absolute = self._site, self._room, self._plain_absolute
+                site, plain_relative = self._site, self._plain_relative
+                plain_absolute = self._plain_absolute
                 lastmod = self.lastmod
                 key = lastmod.tzinfo if isinstance(lastmod, datetime) else DATE_KEY
                 size = len(line) if line.isascii() else len(line.encode())
