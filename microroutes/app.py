@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -10,29 +9,38 @@ import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
+from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import (
     BadRequest,
+    Halt,
     HTTPError,
-    HTTPStatus,
     MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
     SiteError,
     from_werkzeug,
+    stops_the_process,
 )
-from .loader import Endpoint, LazyModule, SitePackage
+from .http import StartResponse
+from .loader import (
+    Endpoint,
+    FileStamp,
+    HelperError,
+    LazyModule,
+    SitePackage,
+    site_module_files,
+)
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
-from .reloader import ChangeWatcher
+from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
-from .response import Response, StartResponse, StreamedBody, to_response
+from .response import Response, StreamedBody, to_response
 from .routefile import route_loader
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
@@ -42,8 +50,6 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
 #: The private file in ``pages/`` with the app's ``startup(app)``/``shutdown(app)`` hooks.
 HOOKS_FILE = "_app.py"
-#: Default body limit: 1 MiB.
-DEFAULT_MAX_BODY_SIZE = 1 << 20
 logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -51,6 +57,14 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 _ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
 _SAFE_QUERY_CHARS = _SAFE_PATH_CHARS + "?%"
+reload_logger = logging.getLogger("microroutes.reload")
+
+
+class _Site(NamedTuple):
+    """What one development reload built: the routes, or why the site is broken."""
+
+    router: Router[Endpoint[Middleware]]
+    broken: SiteError | None
 
 
 class App:
@@ -65,6 +79,10 @@ class App:
         and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
+    :param debugger: let an unhandled error escape :meth:`wsgi_app` when the
+        client prefers HTML, for an interactive debugger wrapping the app
+        (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
+        the JSON 500.
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -76,6 +94,7 @@ class App:
         debug: bool = False,
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        debugger: bool = False,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -87,6 +106,8 @@ class App:
         self.pages_dir: Path = pages
         #: Show tracebacks in 500 responses.
         self.debug: bool = debug or reload
+        #: Unhandled errors for clients preferring HTML propagate to a wrapping debugger.
+        self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
         #: Shared objects for the app's lifetime (a database pool, settings...),
@@ -99,9 +120,14 @@ class App:
             self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
         self._started = False
         self._lifecycle_lock = threading.Lock()
-        self._router: Router[Endpoint[Middleware]] = self._build_router()
-        self._broken: SiteError | None = None
-        self._watcher = ChangeWatcher(pages, self._package) if reload else None
+        self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
+        self._site = _Site(self._router, None)  # what every request uses, without reload
+        self._versions: Versions[_Site] | None = None
+        self._watcher: ChangeWatcher | None = None
+        if reload:
+            first = SiteVersion(self._package, self._site)
+            versions = self._versions = Versions(first)
+            self._watcher = ChangeWatcher(pages, lambda: self._watched_files(versions))
         self._reload_lock = threading.Lock()
         public = site / "public"
         #: The ``public/`` folder's files, if the site has one.
@@ -115,8 +141,7 @@ class App:
         """The route table: each :class:`~microroutes.routing.Route` with its endpoint."""
         return self._router
 
-    def _build_router(self) -> Router[Endpoint[Middleware]]:
-        package = self._package
+    def _build_router(self, package: SitePackage) -> Router[Endpoint[Middleware]]:
         middleware_files = find_middleware(self.pages_dir)
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
@@ -161,20 +186,24 @@ class App:
 
         Serving imports lazily; call this at start-up to fail fast instead.
         """
-        problems: list[str] = []
+        if self._versions is not None and self._versions.current.value.broken is not None:
+            raise self._versions.current.value.broken
+        problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
         for _, endpoint in self._router:
             lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
             for lazy in lazies:
                 try:
                     lazy.get()
+                except HelperError as error:  # one message per helper, naming its importers
+                    importers = problems.setdefault(error.description, [])
+                    if error.route not in importers:
+                        importers.append(error.route)
+                except SiteError as error:
+                    problems.setdefault(str(error), [])
                 except Exception as error:  # collect every broken file
-                    message = str(error) if isinstance(error, SiteError) else f"{error!r}"
-                    if lazy.file not in message:
-                        message = f"{lazy.file}: {type(error).__name__}: {error}"
-                    if message not in problems:
-                        problems.append(message)
+                    problems.setdefault(f"{lazy.file}: {type(error).__name__}: {error}", [])
         if problems:
-            raise SiteError("broken site:\n  " + "\n  ".join(problems))
+            raise SiteError("broken site:\n" + "\n".join(map(_problem, problems.items())))
 
     def largest_body_size(self) -> int | None:
         """The largest body any route accepts (``None``: some route has no limit).
@@ -207,20 +236,42 @@ class App:
             if hook is not None:
                 hook(self)
 
+    def _watched_files(self, versions: Versions[_Site]) -> dict[Path, FileStamp | None]:
+        """What a development reload watches: the current import's files, ``_app.py``,
+        and the site's modules beside ``pages/``."""
+        files = site_module_files(self.site_dir)
+        files.update(versions.current.package.imported_files())
+        hooks = self.pages_dir / HOOKS_FILE
+        first = self._package.imported_files()
+        if hooks in first:
+            files[hooks] = first[hooks]
+        return files
+
     def _reload_if_changed(self) -> None:
-        watcher = self._watcher
-        if watcher is None:
+        """In development, import the site afresh if a file changed since the last request.
+
+        Requests already running keep the version they started on (see
+        :class:`~microroutes.reloader.Versions`): no module is deleted under them.
+        """
+        versions, watcher = self._versions, self._watcher
+        if versions is None or watcher is None:
             return
         with self._reload_lock:
-            if not watcher.poll():
+            changes = watcher.poll()
+            if not changes:
                 return
-            logger.info("microroutes: files changed in %s, reloading", self.pages_dir)
-            self._package.forget(keep=frozenset({HOOKS_FILE}))
+            package = versions.current.package.successor()
             try:
-                self._router = self._build_router()
-                self._broken = None
-            except SiteError as error:
-                self._broken = error
+                site = _Site(self._build_router(package), None)
+            except SiteError as error:  # requests answer it; the last routes are kept for the log
+                site = _Site(versions.current.value.router, error)
+            except OSError as error:  # pages/ moved away while an editor or git works on it
+                broken = SiteError(f"cannot read {self.pages_dir}: {error.strerror}")
+                site = _Site(versions.current.value.router, broken)
+            old = versions.current.value
+            versions.replace(SiteVersion(package, site))
+            self._router = site.router
+            _log_reload(changes, old, site)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI entry point; wrap :meth:`wsgi_app` to add middleware."""
@@ -228,23 +279,30 @@ class App:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request (PEP 3333)."""
+        if self._versions is None:
+            return self._answer(environ, start_response, self._site)
+        self._reload_if_changed()
+        with self._versions.lease() as version:
+            return self._answer(environ, start_response, version.value)
+
+    def _answer(
+        self, environ: dict[str, Any], start_response: StartResponse, site: _Site
+    ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         try:
             if not self._started:
                 self.startup()
-            if self._watcher is not None:
-                self._reload_if_changed()
-                if self._broken is not None:
-                    raise self._broken
+            if site.broken is not None:
+                raise site.broken
             path = _request_path(environ)
-            found = self._router.match(path)
+            found = site.router.match(path)
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _READ_METHODS:
                         response = _slash_redirect(environ)
                         return response.to_wsgi(start_response, method == "HEAD")
                     path = path.rstrip("/") or "/"
-                    found = self._router.match(path)
+                    found = site.router.match(path)
                 if found is None:
                     public = self.public
                     file = public.find(path) if public is not None else None
@@ -254,12 +312,8 @@ class App:
                         raise MethodNotAllowed(("GET", "HEAD"))
                     return public.serve(file, environ, start_response)
             response = self._dispatch(environ, method, path, *found)
-        except HTTPStatus as status:
-            response = self._render(status, environ)
-        except WerkzeugHTTPException as error:
-            response = self._render(from_werkzeug(error), environ)
-        except (Exception, SystemExit) as error:  # any handler failure becomes a 500
-            response = self._failure(error, environ)
+        except BaseException as error:  # error_response() re-raises what must stop the process
+            response = self.error_response(error, environ)
         return response.to_wsgi(start_response, method == "HEAD")
 
     def _dispatch(
@@ -273,16 +327,27 @@ class App:
         loaded = endpoint.module.value or endpoint.module.get()
         max_body_size = loaded.max_body_size
         if environ.get("CONTENT_LENGTH"):
-            length = parse_content_length(environ)
-            if max_body_size is not None and length is not None and length > max_body_size:
-                raise PayloadTooLarge(f"the body is over the limit of {max_body_size} bytes")
+            # Refused before the handler runs, whether or not it would read the body.
+            check_body_size(parse_content_length(environ), max_body_size)
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)
         finally:
             req.close()
-        if not isinstance(response.body, bytes):
-            response.body = StreamedBody.start(response.body, endpoint.route.file)
+        body = response.body
+        if not isinstance(body, bytes):
+            if not isinstance(body, StreamedBody):  # not pulled inside a middleware chain
+                body = StreamedBody.start(body, endpoint.route.file)
+            if method == "HEAD":
+                # Sent with its length: a HEAD answer without one would make a
+                # server announce chunks it then never sends (waitress writes
+                # a stray last chunk).
+                if response.get_header("Content-Length") is None:
+                    response.set_header("Content-Length", str(body.drain()))
+                else:
+                    body.close()
+                body = b""
+            response.body = body
         return response
 
     def _call(
@@ -295,47 +360,93 @@ class App:
     ) -> Response:
         res = Response()
         if endpoint.middleware:
-            chain = [lazy.value or lazy.get() for lazy in endpoint.middleware]
+            return self._call_through_middleware(endpoint, table, method, req, res, environ)
+        # No closures here: every request without middleware takes this path.
+        return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
-            def call_handler() -> Response:
-                return to_response(table.resolve(method)(req, res), res)
+    def _call_through_middleware(
+        self,
+        endpoint: Endpoint[Middleware],
+        table: MethodTable,
+        method: str,
+        req: Request,
+        res: Response,
+        environ: dict[str, Any],
+    ) -> Response:
+        file = endpoint.route.file
+        chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
 
-            def render(status: HTTPStatus) -> Response:
-                return self._render(status, environ)
+        def call_handler() -> Response:
+            # The stream's first chunk is pulled inside the chain, so its errors reach
+            # the middleware as error responses (with CORS headers, for one).
+            return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
-            return run_chain(chain, req, res, call_handler, render)
-        return to_response(table.resolve(method)(req, res), res)
+        def respond(error: BaseException) -> Response:
+            return self.error_response(error, environ)
 
-    def error_response(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """The response for a raised :class:`HTTPStatus` or :class:`HTTPError`.
+        return run_chain(chain, req, res, call_handler, respond)
 
-        JSON unless the client's ``Accept`` prefers ``text/html``.
+    def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        """The response for any exception: the one place errors become responses.
+
+        A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
+        :meth:`HTTPError.to_dict`, or its HTML page when the client's ``Accept``
+        prefers ``text/html``); werkzeug's HTTP errors become ours; anything
+        else is logged and answered with a 500 (naming the exception only
+        with ``debug``). A ``KeyboardInterrupt`` in the main thread is re-raised.
         """
-        response = Response(status=status.status, headers=status.headers)
-        if not isinstance(status, HTTPError):
-            return response
-        error: dict[str, object] = {"status": status.status, "message": status.message}
-        if status.detail is not None:
-            error["detail"] = status.detail
-        if _prefers_html(environ):
-            return response.html(_error_page(status.status, status.message, status.detail))
-        return response.json({"error": error})
-
-    def _render(self, status: HTTPStatus, environ: dict[str, Any]) -> Response:
-        """:meth:`error_response`, or a 500 if the error itself cannot be rendered."""
-        try:
-            return self.error_response(status, environ)
-        except Exception as error:  # a detail that is not JSON, for example
-            return self._failure(error, environ)
-
-    def _failure(self, error: BaseException, environ: dict[str, Any]) -> Response:
+        if isinstance(error, WerkzeugHTTPException):
+            error = from_werkzeug(error)
+        if isinstance(error, Halt):
+            try:
+                return _render(error, environ)
+            except Exception as failure:  # a detail that is not JSON, for example
+                error = failure
+        if stops_the_process(error):
+            raise error
+        if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
+            raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
         if not self.debug:
-            return self.error_response(HTTPError(500, "internal server error"), environ)
+            return _render(HTTPError(500, "internal server error"), environ)
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
-        return self.error_response(HTTPError(500, message, detail=text), environ)
+        return _render(HTTPError(500, message, detail=text), environ)
+
+
+def _problem(item: tuple[str, list[str]]) -> str:
+    """One entry of :meth:`App.load_all`'s list: the message, and who imported a helper."""
+    message, importers = item
+    text = "  " + message.replace("\n", "\n  ")
+    if importers:
+        text += "\n    imported by " + ", ".join(importers)
+    return text
+
+
+def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
+    """Log what a development reload saw: the files, the routes, and what to do next."""
+    reload_logger.info("microroutes: reloaded: %s", changes.describe())
+    before = {route.pattern: route.file for route, _ in old.router}
+    after = {route.pattern: route.file for route, _ in new.router}
+    for pattern in sorted(after.keys() - before.keys()):
+        reload_logger.info("microroutes: route added: %s (%s)", pattern, after[pattern])
+    for pattern in sorted(before.keys() - after.keys()):
+        reload_logger.info("microroutes: route removed: %s (%s)", pattern, before[pattern])
+    if HOOKS_FILE in (*changes.added, *changes.removed, *changes.edited):
+        reload_logger.warning(
+            "microroutes: %s changed: restart the server to run its new startup/shutdown hooks"
+            " (routes reload, %s does not)",
+            HOOKS_FILE,
+            HOOKS_FILE,
+        )
+    for beside in [name for name in changes.edited if name.startswith("../")]:
+        reload_logger.warning(
+            "microroutes: %s is beside pages/, imported once: restart the server to load the edit",
+            beside.removeprefix("../"),
+        )
+    if new.broken is not None:
+        reload_logger.error("microroutes: %s", new.broken)
 
 
 def _request_path(environ: dict[str, Any]) -> str:
@@ -375,17 +486,26 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
+def _started(response: Response, where: str) -> Response:
+    """``response`` with a streamed body's first chunk pulled, so its errors come now."""
+    body = response.body
+    if not isinstance(body, (bytes, StreamedBody)):
+        response.body = StreamedBody.start(body, where)
+    return response
+
+
+def _render(halt: Halt, environ: dict[str, Any]) -> Response:
+    """The response a raised :class:`Halt` or :class:`HTTPError` stands for."""
+    response = Response(status=halt.status, headers=halt.headers)
+    if not isinstance(halt, HTTPError):
+        return response
+    if _prefers_html(environ):
+        return response.html(halt.to_html())
+    return response.json(halt.to_dict())
+
+
 def _prefers_html(environ: dict[str, Any]) -> bool:
     accept = environ.get("HTTP_ACCEPT")
     if not accept or "html" not in accept:
         return False
     return parse_accept_header(accept, MIMEAccept).best_match(_ERROR_TYPES) == "text/html"
-
-
-def _error_page(status: int, message: str, detail: object) -> str:
-    title = html.escape(f"{status} {message}")
-    extra = f"<pre>{html.escape(str(detail))}</pre>" if detail is not None else ""
-    return (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><h1>{title}</h1>{extra}</body></html>\n"
-    )

@@ -10,8 +10,17 @@ Enable it for a folder (or, in ``pages/_middleware.py``, the whole site)::
 Preflight requests (``OPTIONS`` with ``Access-Control-Request-Method``) are
 answered here with 204, or 403 and a JSON message when the origin, method or
 a header is not allowed. Other requests run normally and get
-``Access-Control-Allow-Origin`` when their ``Origin`` is allowed. Every
-response carries ``Vary: Origin`` since it depends on that header.
+``Access-Control-Allow-Origin`` when their ``Origin`` is allowed, error
+responses included (a 401 from an inner check, a 500), so the page sees the
+error instead of a CORS failure. Every response carries ``Vary: Origin``
+since it depends on that header.
+
+To combine it with another check in one file, run the check inside it::
+
+    cors = CORS(allow_origins=["https://app.example.com"])
+
+    def middleware(req, res, call_next):
+        return cors(req, res, lambda: require_token(req, res, call_next))
 """
 
 from __future__ import annotations
@@ -89,7 +98,12 @@ class CORS:
         requested_method = req.headers.get("Access-Control-Request-Method")
         if req.method == "OPTIONS" and origin is not None and requested_method is not None:
             return self._preflight(req, origin, requested_method)
-        response = call_next()
+        try:
+            response = call_next()
+        except BaseException as error:  # from a middleware composed inside this one
+            # The app's own error response, so the error reaches the page
+            # instead of showing as a CORS failure.
+            response = req.app.error_response(error, req.environ)
         if origin is not None and self.allows_origin(origin):
             self._mark(response, origin)
             if self.expose_headers:

@@ -1,25 +1,30 @@
 """Exceptions that become HTTP responses, and errors raised while loading a site.
 
 Raise an :class:`HTTPError` (or one of its subclasses) from a handler to answer
-with an error status; the app renders it as JSON, or as HTML when the client
-prefers HTML. :class:`HTTPStatus` short-circuits with a non-error status and no
-body (``204``, ``304``).
+with an error status; it renders itself as JSON (:meth:`HTTPError.to_dict`),
+or as HTML (:meth:`HTTPError.to_html`) when the client prefers HTML.
+:class:`Halt` short-circuits with a non-error status and no body (``204``,
+``304``).
 """
 
 from __future__ import annotations
 
+import html
+import threading
 from collections.abc import Iterable, Mapping
 
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from .response import check_header, status_phrase
+from .http import check_header, check_status, status_phrase
 
 __all__ = [
     "BadRequest",
     "Conflict",
+    "ContentTooLarge",
     "Forbidden",
     "HTTPError",
     "HTTPStatus",
+    "Halt",
     "InternalServerError",
     "MethodNotAllowed",
     "NotFound",
@@ -45,24 +50,27 @@ def _header_list(headers: HeaderItems | None) -> list[tuple[str, str]]:
     return items
 
 
-class HTTPStatus(Exception):
+class Halt(Exception):
     """Stop handling and answer with ``status`` and ``headers`` and no body.
 
     Used for non-error short-circuits such as ``204 No Content`` answering an
-    ``OPTIONS`` request.
+    ``OPTIONS`` request, or ``304 Not Modified``.
     """
 
     def __init__(self, status: int, headers: HeaderItems | None = None) -> None:
-        if not isinstance(status, int) or not 200 <= status <= 599:
-            raise ValueError(f"HTTP status must be an int from 200 to 599, got {status!r}")
-        super().__init__(status)
+        code = check_status(status)
+        super().__init__(code)
         #: The HTTP status code to answer with.
-        self.status: int = status
+        self.status: int = code
         #: Extra response headers, as (name, value) pairs.
         self.headers: list[tuple[str, str]] = _header_list(headers)
 
 
-class HTTPError(HTTPStatus):
+#: The former name of :class:`Halt`, kept so existing code keeps working.
+HTTPStatus = Halt
+
+
+class HTTPError(Halt):
     """Answer with an error ``status`` and a ``message`` the client sees.
 
     The body is ``{"error": {"status": 404, "message": "no such post"}}``, or a
@@ -82,9 +90,7 @@ class HTTPError(HTTPStatus):
         *,
         detail: object = None,
     ) -> None:
-        code = self.default_status if status is None else status
-        if not 400 <= code <= 599:
-            raise ValueError(f"HTTPError status must be 400-599, got {code}")
+        code = check_status(self.default_status if status is None else status, lowest=400)
         super().__init__(code, headers)
         #: The message shown to the client.
         self.message: str = status_phrase(code) if message is None else message
@@ -94,6 +100,25 @@ class HTTPError(HTTPStatus):
 
     def __str__(self) -> str:
         return f"{self.status} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON body: ``{"error": {"status": 404, "message": "...", "detail": ...}}``.
+
+        ``detail`` is there only when it is not ``None``.
+        """
+        error: dict[str, object] = {"status": self.status, "message": self.message}
+        if self.detail is not None:
+            error["detail"] = self.detail
+        return {"error": error}
+
+    def to_html(self) -> str:
+        """A small HTML page with the status, the message and any ``detail``, escaped."""
+        title = html.escape(f"{self.status} {self.message}")
+        extra = f"<pre>{html.escape(str(self.detail))}</pre>" if self.detail is not None else ""
+        return (
+            f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><h1>{title}</h1>{extra}</body></html>\n"
+        )
 
 
 class _FixedStatusError(HTTPError):
@@ -151,10 +176,14 @@ class Conflict(_FixedStatusError):
     default_status = 409
 
 
-class PayloadTooLarge(_FixedStatusError):
+class ContentTooLarge(_FixedStatusError):
     """413 Content Too Large: the body is over the route's limit (RFC 9110 §15.5.14)."""
 
     default_status = 413
+
+
+#: The former name of :class:`ContentTooLarge` (RFC 7231 called 413 "Payload Too Large").
+PayloadTooLarge = ContentTooLarge
 
 
 class UnsupportedMediaType(_FixedStatusError):
@@ -179,6 +208,18 @@ class InternalServerError(_FixedStatusError):
     """500 Internal Server Error: the server failed (RFC 9110 §15.6.1)."""
 
     default_status = 500
+
+
+def stops_the_process(error: BaseException) -> bool:
+    """Whether ``error`` must travel up instead of becoming an error response.
+
+    Only a ``KeyboardInterrupt`` in the main thread (Ctrl-C under a
+    single-threaded server) does; in a worker thread it can only come from
+    application code, like ``SystemExit`` or a stray ``GeneratorExit``.
+    """
+    return isinstance(error, KeyboardInterrupt) and (
+        threading.current_thread() is threading.main_thread()
+    )
 
 
 def from_werkzeug(error: WerkzeugHTTPException) -> HTTPError:

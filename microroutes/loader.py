@@ -3,7 +3,14 @@
 Each site's ``pages/`` folder becomes a synthetic package (``_microroutes_site_<id>``)
 so route files can use relative imports of private helpers
 (``from .._db import connect`` in ``pages/api/post/[uid].py``) and two sites
-in one process never share module names.
+in one process never share those module names.
+
+The site folder itself goes first on ``sys.path`` (as ``python site/app.py`` or
+``flask run`` would put the app's folder), so ``site/mylib.py`` is ``import mylib``.
+Those names are process-wide, like any absolute import: when two sites in one
+process define the same top-level module, or a site's module has the name of one
+already imported (``json.py``), the first one imported serves everyone, and a
+:class:`RuntimeWarning` says so.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ import importlib.util
 import os
 import sys
 import threading
+import traceback
+import warnings
 from collections.abc import Callable, Iterator
+from itertools import count
 from pathlib import Path
 from types import ModuleType
 from typing import Generic, TypeVar
@@ -22,9 +32,20 @@ from .errors import SiteError
 from .routefile import LoadedRoute
 from .routing import Route
 
-__all__ = ["Endpoint", "LazyModule", "SitePackage"]
+__all__ = [
+    "Endpoint",
+    "HelperError",
+    "LazyModule",
+    "SitePackage",
+    "add_site_to_path",
+    "describe_syntax_error",
+    "site_module_files",
+]
 
 T = TypeVar("T")
+
+#: Numbers the packages that reloads import a site into, process-wide.
+_generations = count(1)
 
 
 #: What tells one version of a file from another: (mtime in ns, size, inode).
@@ -40,26 +61,99 @@ def file_stamp(path: Path | str) -> FileStamp | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
+#: Each top-level module name a site folder defines, and the first site that defined it.
+_site_module_owners: dict[str, Path] = {}
+_sys_path_lock = threading.Lock()
+
+
+def _top_level_modules(site_dir: Path) -> list[str]:
+    """The names ``site_dir`` makes importable: ``mylib.py`` and ``mypkg/__init__.py``."""
+    names = []
+    for entry in sorted(site_dir.iterdir()):
+        if entry.suffix == ".py" and entry.stem.isidentifier():
+            names.append(entry.stem)
+        elif entry.name.isidentifier() and (entry / "__init__.py").is_file():
+            names.append(entry.name)
+    return names
+
+
+def add_site_to_path(site_dir: Path) -> None:
+    """Put ``site_dir`` first on ``sys.path`` (once), so route files import its modules.
+
+    Warns (:class:`RuntimeWarning`) when another site folder in this process
+    defines one of its top-level module names, or a module of that name is
+    already imported from elsewhere.
+    """
+    folder = str(site_dir)
+    with _sys_path_lock:
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        for name in _top_level_modules(site_dir):
+            owner = _site_module_owners.setdefault(name, site_dir)
+            loaded = getattr(sys.modules.get(name), "__file__", None)
+            if owner != site_dir:
+                clash = f"is also defined by the site {owner}"
+            elif loaded is not None and not Path(loaded).is_relative_to(site_dir):
+                clash = f"is already imported from {loaded}"
+            else:
+                continue
+            warnings.warn(
+                f"{site_dir}: the module {name!r} {clash}; 'import {name}' gives whichever "
+                "was imported first in this process, so give this one another name",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+
+
+def site_module_files(site_dir: Path) -> dict[Path, FileStamp | None]:
+    """The files of the site's imported modules beside ``pages/`` (``site/catalog.py``)."""
+    found: dict[Path, FileStamp | None] = {}
+    tops = set(_top_level_modules(site_dir))
+    if not tops:
+        return found
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in tops:
+            file = getattr(module, "__file__", None)
+            if file and Path(file).is_relative_to(site_dir):
+                found[Path(file)] = file_stamp(file)
+    return found
+
+
 def _escape_dots(name: str) -> str:
     return name.replace("%", "%25").replace(".", "%2E")
 
 
 class SitePackage:
-    """The synthetic package that the modules of one ``pages/`` folder live in."""
+    """The synthetic package that the modules of one ``pages/`` folder live in.
 
-    def __init__(self, pages_dir: Path) -> None:
+    In development each reload imports the site afresh into a new package
+    (:meth:`successor`), so a request still running on the old modules never
+    sees them vanish from ``sys.modules`` half-way through an import.
+    """
+
+    def __init__(self, pages_dir: Path, *, _base: str | None = None) -> None:
         self.pages_dir = pages_dir
         #: The stamp of each module file as it was when imported through :meth:`import_file`
         #: (helpers it imported included), so a later edit can be told apart.
         self.import_stamps: dict[Path, FileStamp | None] = {}
-        digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
-        #: The package's module name.
-        self.name = f"_microroutes_site_{digest[:12]}"
+        if _base is None:
+            add_site_to_path(pages_dir.parent)
+            digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
+            self._base = f"_microroutes_site_{digest[:12]}"
+            #: The package's module name.
+            self.name = self._base
+        else:
+            self._base = _base
+            self.name = f"{_base}_r{next(_generations)}"
         if self.name not in sys.modules:
             package = ModuleType(self.name)
             package.__path__ = [str(pages_dir)]
             package.__package__ = self.name
             sys.modules[self.name] = package
+
+    def successor(self) -> SitePackage:
+        """A new, empty package for the same folder, to import an edited site into."""
+        return SitePackage(self.pages_dir, _base=self._base)
 
     def module_name(self, file: str) -> str:
         """The dotted name the file (relative to ``pages/``) is imported under.
@@ -83,6 +177,9 @@ class SitePackage:
         except SystemExit as error:
             sys.modules.pop(name, None)
             raise SiteError(f"{file}: SystemExit({error.code!r}) raised at import") from error
+        except Exception as error:
+            sys.modules.pop(name, None)
+            raise self._import_failure(file, error) from error
         except BaseException:
             sys.modules.pop(name, None)
             raise
@@ -90,6 +187,23 @@ class SitePackage:
             if path not in self.import_stamps:
                 self.import_stamps[path] = file_stamp(path)
         return module
+
+    def _import_failure(self, file: str, error: Exception) -> SiteError:
+        """A :class:`SiteError` blaming the site file the error came from.
+
+        A syntax error is shown where it is; any other error is blamed on the
+        innermost site file in its traceback: a private helper the route
+        imported (:class:`HelperError`), or the route file itself.
+        """
+        if isinstance(error, SyntaxError):
+            culprit: str | None = _relative(error.filename or file, self.pages_dir)
+            description = describe_syntax_error(error, self.pages_dir)
+        else:
+            culprit = _innermost_site_file(error, self.pages_dir)
+            description = f"{culprit or file}: {type(error).__name__}: {error}"
+        if culprit is None or culprit == file:
+            return SiteError(description)
+        return HelperError(culprit, file, description)
 
     def loaded_files(self) -> Iterator[tuple[str, Path]]:
         """``(module name, file)`` for each imported module of this site."""
@@ -99,19 +213,71 @@ class SitePackage:
             if name.startswith(prefix) and file:
                 yield name, Path(file)
 
-    def forget(self, keep: frozenset[str] = frozenset()) -> None:
-        """Drop this site's imported modules, except the files named in ``keep``."""
-        kept = {self.module_name(file) for file in keep}
-        kept_paths = {self.pages_dir / file for file in keep}
-        self.import_stamps = {
-            path: stamp for path, stamp in self.import_stamps.items() if path in kept_paths
+    def imported_files(self) -> dict[Path, FileStamp | None]:
+        """Each imported module file of this site, with its stamp when it was imported.
+
+        A module imported some other way than :meth:`import_file` (inside a
+        handler, say) gets its stamp as it is now.
+        """
+        known = dict(self.import_stamps)
+        return {
+            path: known[path] if path in known else file_stamp(path)
+            for _, path in self.loaded_files()
         }
-        for name, _ in list(self.loaded_files()):
-            if name not in kept:
-                sys.modules.pop(name, None)
+
+    def purge(self) -> None:
+        """Remove this package and its modules from ``sys.modules``.
+
+        Only call it once no thread can be importing into the package any more.
+        """
         prefix = self.name + "."
-        for name in [n for n in sys.modules if n.startswith(prefix) and n not in kept]:
-            del sys.modules[name]  # namespace packages (folders) have no __file__
+        for name in [n for n in sys.modules if n == self.name or n.startswith(prefix)]:
+            del sys.modules[name]
+
+
+class HelperError(SiteError):
+    """A module the route imported (``pages/_db.py``) failed while the route was imported."""
+
+    def __init__(self, helper: str, route: str, description: str) -> None:
+        super().__init__(f"{description}\n    imported by {route}")
+        #: The failing module, relative to ``pages/`` (or its full path outside ``pages/``).
+        self.helper = helper
+        #: The route or middleware file whose import ran the helper.
+        self.route = route
+        #: What went wrong, starting with the helper's name.
+        self.description = description
+
+
+def describe_syntax_error(error: SyntaxError, pages_dir: Path) -> str:
+    """``path:line:col: message``, the offending line and a caret under the column."""
+    where = _relative(error.filename or "?", pages_dir)
+    line = error.lineno or 0
+    column = error.offset or 0
+    text = f"{where}:{line}:{column}: {type(error).__name__}: {error.msg}"
+    source = (error.text or "").rstrip("\n")
+    if source.strip():
+        stripped = source.lstrip()
+        indent = len(source) - len(stripped)
+        caret = " " * max(column - 1 - indent, 0) + "^"
+        text += f"\n    {stripped}\n    {caret}"
+    return text
+
+
+def _relative(filename: str, pages_dir: Path) -> str:
+    try:
+        return Path(filename).relative_to(pages_dir).as_posix()
+    except ValueError:
+        return filename
+
+
+def _innermost_site_file(error: BaseException, pages_dir: Path) -> str | None:
+    """The last file under ``pages_dir`` in the error's traceback, relative to it."""
+    found: str | None = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        relative = _relative(frame.filename, pages_dir)
+        if relative != frame.filename:
+            found = relative
+    return found
 
 
 class LazyModule(Generic[T]):

@@ -1,11 +1,13 @@
 """Directory middleware: ``_middleware.py`` in a folder wraps every route below it.
 
 A middleware file defines ``middleware(req, res, call_next)``. ``call_next()``
-runs the rest of the chain and returns its :class:`~microroutes.Response`
-(an :class:`~microroutes.HTTPError` raised further in comes back as its error
-response). The middleware returns that response, changed or not, or answers
-itself without calling ``call_next`` (an auth check answering 401), or raises
-an :class:`~microroutes.HTTPError`.
+runs the rest of the chain and returns its :class:`~microroutes.Response`;
+it never raises: an :class:`~microroutes.HTTPError` raised further in comes
+back as its error response, and any other exception as the 500 the client
+will get (logged), so headers a middleware adds reach error responses too.
+The middleware returns that response, changed or not, or answers itself
+without calling ``call_next`` (an auth check answering 401), or raises an
+:class:`~microroutes.HTTPError`.
 
 Order: the outermost folder runs first. For ``pages/api/post/[uid].py`` it is
 ``pages/_middleware.py``, then ``pages/api/_middleware.py``, then
@@ -23,11 +25,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
-
 from .asyncio_bridge import bridge_middleware
-from .errors import HTTPStatus, SiteError, from_werkzeug
+from .errors import SiteError
 from .response import Response, to_response
+from .routing import is_private_name
 
 if TYPE_CHECKING:
     from .request import Request
@@ -46,7 +47,7 @@ def find_middleware(pages_dir: Path) -> dict[str, str]:
     """Middleware files by folder: ``{"": "_middleware.py", "api": "api/_middleware.py"}``."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(pages_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        dirs[:] = sorted(d for d in dirs if not is_private_name(d))
         if MIDDLEWARE_FILE in files:
             relative = Path(folder).relative_to(pages_dir).as_posix()
             relative = "" if relative == "." else relative
@@ -81,26 +82,29 @@ def build_middleware(module: ModuleType, file: str) -> Middleware:
 
 
 def run_chain(
-    chain: Sequence[Middleware],
+    chain: Sequence[tuple[str, Middleware]],
     req: Request,
     res: Response,
     innermost: CallNext,
-    render: Callable[[HTTPStatus], Response],
+    respond: Callable[[BaseException], Response],
 ) -> Response:
-    """Run ``chain`` around ``innermost``; ``render`` turns a raised status into a response."""
+    """Run ``chain`` (``(file, middleware)`` pairs) around ``innermost``.
+
+    ``respond`` is the app's one way from an exception to a response: each
+    ``call_next()`` hands it whatever the rest of the chain raised.
+    """
 
     def call(index: int) -> Response:
         if index == len(chain):
             return innermost()
+        file, middleware = chain[index]
 
         def call_next() -> Response:
             try:
                 return call(index + 1)
-            except HTTPStatus as status:
-                return render(status)
-            except WerkzeugHTTPException as error:
-                return render(from_werkzeug(error))
+            except BaseException as error:  # respond() re-raises what must stop the process
+                return respond(error)
 
-        return to_response(chain[index](req, res, call_next), res)
+        return to_response(middleware(req, res, call_next), res, file)
 
     return call(0)

@@ -6,11 +6,13 @@ pays for no header, query, cookie or body parsing.
 
 from __future__ import annotations
 
-import json
+import codecs
+import logging
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import msgspec
 from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException as _WerkzeugHTTPException
 from werkzeug.formparser import FormDataParser
@@ -18,7 +20,8 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.wsgi import get_current_url
 
-from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
+from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from .app import App
@@ -32,6 +35,22 @@ MAX_QUERY_FIELDS = 1000
 MAX_FORM_PARTS = 1000
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _UNSET: Any = object()
+#: Text encodings a body may declare, by their ``codecs`` name: all decode in
+#: linear time and never fail on lookup (``punycode`` is quadratic, ``idna``
+#: and ``undefined`` raise, so anything off this list is refused).
+TEXT_CHARSETS = frozenset(
+    {
+        "ascii",
+        "utf-8",
+        "utf-8-sig",
+        *(f"utf-{bits}{order}" for bits in (16, 32) for order in ("", "-le", "-be")),
+        *(f"iso8859-{part}" for part in (*range(1, 12), *range(13, 17))),
+        *(f"cp{page}" for page in range(1250, 1259)),
+    }
+)
+_JSON_DECODE = msgspec.json.Decoder().decode
+_BOM = codecs.BOM_UTF8
+logger = logging.getLogger("microroutes")
 
 
 def parse_content_length(environ: dict[str, Any]) -> int | None:
@@ -42,6 +61,39 @@ def parse_content_length(environ: dict[str, Any]) -> int | None:
     if not value.isdigit() or not value.isascii() or len(value) > 18:
         raise BadRequest(f"invalid Content-Length header: {value[:40]!r}")
     return int(value)
+
+
+def _text_codec(charset: str | None) -> str:
+    """The ``codecs`` name of a declared charset (UTF-8 if none); 415 unless allowed."""
+    if charset is None:
+        return "utf-8"
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        name = ""
+    if name not in TEXT_CHARSETS:
+        raise UnsupportedMediaType(
+            f"unsupported charset {charset[:40]!r}: send UTF-8 text "
+            "(UTF-16/32, ASCII, ISO-8859-* and Windows-125x are also accepted)"
+        )
+    return name
+
+
+def _json_problem(error: Exception) -> str:
+    """What is wrong with a JSON body, from the parser's error."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    message = str(error)
+    if message == "Number out of range":
+        return "a number is out of range (NaN and Infinity are not JSON either)"
+    if message == "Integer value out of range":
+        return "an integer has too many digits"
+    if message == "Input data was truncated":
+        # msgspec says this for a lone surrogate escape too.
+        return "the JSON text ends early, or a string holds a lone surrogate such as \\ud800"
+    if "surrogate" in message:
+        return f"{message}: a string holds a lone surrogate escape such as \\ud800"
+    return message
 
 
 def _latin1_to_text(value: str) -> str:
@@ -85,7 +137,7 @@ class Request:
         path: str,
         params: Params,
         app: App,
-        max_body_size: int | None = 1 << 20,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         #: The WSGI environ this request wraps.
         self.environ = environ
@@ -111,8 +163,13 @@ class Request:
 
     @property
     def method(self) -> str:
-        """The request method, upper case (``GET``, ``POST``, ...)."""
-        return str(self.environ["REQUEST_METHOD"]).upper()
+        """The request method exactly as the client sent it (``GET``, ``POST``, ...).
+
+        Methods are case-sensitive (RFC 9110, section 9.1): a ``get`` request is
+        not a ``GET`` one, and no handler receives it (the app answers 405).
+        """
+        method: str = self.environ["REQUEST_METHOD"]
+        return method
 
     @property
     def url(self) -> str:
@@ -165,25 +222,41 @@ class Request:
 
     @property
     def text(self) -> str:
-        """The body decoded with its declared charset (UTF-8 by default)."""
+        """The body decoded with its declared charset (UTF-8 by default).
+
+        Only the charsets in :data:`TEXT_CHARSETS` (UTF-8/16/32, ASCII, the
+        ISO-8859 and Windows-125x families) are decoded; another is a 415,
+        and bytes that do not decode are a 400.
+        """
         charset = parse_options_header(self.environ.get("CONTENT_TYPE"))[1].get("charset")
+        codec = _text_codec(charset)
         try:
-            return self.data.decode(charset or "utf-8")
-        except (LookupError, UnicodeDecodeError) as error:
+            return self.data.decode(codec)
+        except UnicodeDecodeError as error:
             raise BadRequest(f"the body is not valid {charset or 'utf-8'} text") from error
 
     @property
     def json(self) -> Any:
-        """The body parsed as JSON (``None`` when empty); malformed JSON is a 400."""
+        """The body parsed as JSON (``None`` when empty); anything but strict JSON is a 400.
+
+        Objects, arrays, strings, numbers, booleans and null give ``dict``,
+        ``list``, ``str``, ``int``/``float``, ``bool`` and ``None``. Refused:
+        malformed or non-UTF-8 text, ``NaN``/``Infinity``, numbers out of
+        range (``1e999``, integers of over 4,300 digits), strings with a lone
+        surrogate (``"\\ud800"``, which has no UTF-8 form) and nesting too
+        deep to parse.
+        """
         if self._json is _UNSET:
             data = self.data
             if not data:
                 self._json = None
             else:
+                if data.startswith(_BOM):
+                    data = data[len(_BOM) :]
                 try:
-                    self._json = json.loads(data)
-                except (ValueError, RecursionError) as error:
-                    raise BadRequest(f"malformed JSON body: {error}") from None
+                    self._json = _JSON_DECODE(data)
+                except (msgspec.DecodeError, RecursionError) as error:
+                    raise BadRequest(f"malformed JSON body: {_json_problem(error)}") from None
         return self._json
 
     @property
@@ -232,26 +305,40 @@ class Request:
     def _read_body(self) -> bytes:
         limit = self.max_body_size
         length = parse_content_length(self.environ)
-        if length is not None and limit is not None and length > limit:
-            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
-        stream = self.environ["wsgi.input"]
-        if length is None:
-            if not self.environ.get("wsgi.input_terminated"):
-                return b""
-            # A chunked body of unknown length: read one byte past the limit to tell.
-            data = bytes(stream.read(-1 if limit is None else limit + 1))
-        else:
-            data = bytes(stream.read(length)) if length else b""
-            if len(data) < length:
-                raise BadRequest("the body is shorter than its Content-Length")
-        if limit is not None and len(data) > limit:
-            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        if length is None and not self.environ.get("wsgi.input_terminated"):
+            return b""  # no length and no end marker: reading could block
+        # Never read more than one byte past the limit: that is enough to tell.
+        wanted = -1 if length is None else length
+        if limit is not None and not 0 <= wanted <= limit:
+            wanted = limit + 1
+        data = self._read_input(wanted) if wanted else b""
+        check_body_size(len(data), limit)
+        if length is not None and len(data) < length:
+            raise BadRequest("the body is shorter than its Content-Length")
         return data
 
+    def _read_input(self, size: int) -> bytes:
+        """Read from ``wsgi.input``; a server failing to is the client's fault.
+
+        A malformed chunked body or a client gone mid-body makes each server
+        raise its own kind of error: a 400, logged as a client error.
+        """
+        try:
+            return bytes(self.environ["wsgi.input"].read(size))
+        except Exception as error:  # each server raises its own kind
+            logger.warning(
+                "client error: could not read the body of %s %s: %s: %s",
+                self.environ.get("REQUEST_METHOD"),
+                self.path,
+                type(error).__name__,
+                error,
+            )
+            raise BadRequest("the request body could not be read: malformed or cut short") from None
+
     def close(self) -> None:
-        """Close uploaded files; the app calls this once the handler has returned."""
+        """Close every uploaded file; the app calls this once the handler has returned."""
         if self._files:
-            for upload in self._files.values():
+            for _, upload in self._files.items(multi=True):
                 upload.close()
 
     def _parse_form(self) -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
@@ -273,7 +360,7 @@ class Request:
             _, form, files = parser.parse(BytesIO(data), mimetype, len(data), options)
         except _WerkzeugHTTPException as error:
             if error.code == 413:
-                raise PayloadTooLarge("the form is over the size or part limit") from None
+                raise ContentTooLarge("the form is over the size or part limit") from None
             raise BadRequest(f"malformed form body: {error.description}") from None
         except ValueError as error:
             raise BadRequest(f"malformed form body: {error}") from None

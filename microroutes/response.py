@@ -13,48 +13,29 @@ import decimal
 import enum
 import json as _json
 import logging
-import re
 import uuid
 import weakref
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
-from http import HTTPStatus as _Status
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sized
 from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring as _encode_basestring
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 from werkzeug.http import dump_cookie
 from werkzeug.urls import iri_to_uri
 
 from .asyncio_bridge import iterate_async
+from .errors import stops_the_process
+from .http import StartResponse, check_header, check_status, status_line
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
-#: Reason phrases as RFC 9110 names them, whatever the Python version's table says.
-_PHRASES = {
-    **{status.value: status.phrase for status in _Status},
-    413: "Content Too Large",
-    414: "URI Too Long",
-    416: "Range Not Satisfiable",
-    422: "Unprocessable Content",
-}
-_STATUS_LINES = {code: f"{code} {phrase}" for code, phrase in _PHRASES.items()}
 #: Statuses whose responses never carry a body (RFC 9110 §6.4.1).
 _NO_BODY_STATUSES = frozenset({204, 304})
 _TEXT = "text/plain; charset=utf-8"
 _JSON = "application/json"
 _NO_CHUNK: Any = object()
 logger = logging.getLogger("microroutes")
-
-
-class StartResponse(Protocol):
-    """The WSGI ``start_response`` callable (PEP 3333)."""
-
-    def __call__(
-        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None, /
-    ) -> Callable[[bytes], object]: ...
 
 
 def _json_default(value: object) -> object:
@@ -67,12 +48,16 @@ def _json_default(value: object) -> object:
     return typed_builtins(value)
 
 
+# allow_nan=False: NaN and Infinity are not JSON, and many parsers refuse them.
 _encode_json = _json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=_json_default
+    ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
+).encode
+_encode_ascii_json = _json.JSONEncoder(
+    separators=(",", ":"), default=_json_default, allow_nan=False
 ).encode
 # The C encoder built once: JSONEncoder.encode builds a new one on every call.
 _c_encode = (
-    _c_make_encoder(None, _json_default, _encode_basestring, None, ":", ",", False, False, True)
+    _c_make_encoder(None, _json_default, _encode_basestring, None, ":", ",", False, False, False)
     if _c_make_encoder is not None
     else None
 )
@@ -117,51 +102,30 @@ _FIELD_NAMES: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKey
 
 
 def dump_json(value: object) -> bytes:
-    """Compact UTF-8 JSON; dates, times, UUIDs, decimals, sets and dataclasses included."""
-    text = "".join(_c_encode(value, 0)) if _c_encode is not None else _encode_json(value)
+    """Compact UTF-8 JSON; dates, times, UUIDs, decimals, sets and dataclasses included.
+
+    :raises ValueError: ``value`` holds NaN or an infinity, which JSON cannot
+        express (send ``None`` or a string instead).
+    :raises TypeError: ``value`` holds something with no JSON form.
+    """
+    try:
+        text = "".join(_c_encode(value, 0)) if _c_encode is not None else _encode_json(value)
+    except ValueError:  # the encoder's only ValueError: an out-of-range float
+        raise ValueError(
+            "JSON has no NaN or Infinity: send None or a string for that number instead"
+        ) from None
     try:
         return text.encode()
     except UnicodeEncodeError:
-        # A lone surrogate (from "\ud800" in a client's JSON) has no UTF-8 form:
-        # write every non-ASCII character as a \u escape instead.
-        return _json.dumps(value, separators=(",", ":"), default=_json_default).encode()
-
-
-def status_phrase(status: int) -> str:
-    """The standard reason phrase for ``status``, or ``"Unknown"``."""
-    return _PHRASES.get(status, "Unknown")
-
-
-def status_line(status: int) -> str:
-    """``"404 Not Found"`` for 404; an unregistered code gets ``"599 Unknown"``."""
-    line = _STATUS_LINES.get(status)
-    return line if line is not None else f"{status} Unknown"
-
-
-def check_header(name: str, value: str) -> None:
-    """Raise ``ValueError`` unless ``name`` is a token and ``value`` has no CR, LF or NUL.
-
-    This is what stops a value taken from a request from splitting a response.
-    """
-    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-        raise ValueError(f"invalid header name {name!r}")
-    if not isinstance(value, str):
-        raise TypeError(f"header {name}: value must be str, got {type(value).__name__}")
-    if _FORBIDDEN_IN_VALUE.search(value):
-        raise ValueError(f"header {name}: value contains CR, LF or NUL: {value!r}")
-    if not value.isascii():
-        try:
-            value.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValueError(
-                f"header {name}: value is not latin-1 (PEP 3333); percent-encode it: {value!r}"
-            ) from None
+        # A lone surrogate has no UTF-8 form: write every non-ASCII
+        # character as a \u escape instead.
+        return _encode_ascii_json(value).encode()
 
 
 class Response:
     """Status, headers and body of one HTTP response."""
 
-    __slots__ = ("_content_type", "_headers", "body", "status_code")
+    __slots__ = ("_content_type", "_headers", "_status", "body")
 
     def __init__(
         self,
@@ -170,8 +134,7 @@ class Response:
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         content_type: str | None = None,
     ) -> None:
-        #: The status code.
-        self.status_code: int = 200
+        self._status = 200
         #: The body: ``bytes``, or an iterable of ``bytes`` that is streamed.
         self.body: bytes | Iterable[bytes] = b""
         self._headers: list[tuple[str, str]] = []
@@ -188,7 +151,16 @@ class Response:
             self.send(body)
 
     def __repr__(self) -> str:
-        return f"<Response {self.status_code}>"
+        return f"<Response {self._status}>"
+
+    @property
+    def status_code(self) -> int:
+        """The status code; assigning checks it is an int from 200 to 599."""
+        return self._status
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status = check_status(code)
 
     @property
     def headers(self) -> list[tuple[str, str]]:
@@ -205,9 +177,7 @@ class Response:
 
     def status(self, code: int) -> Response:
         """Set the status code (200-599); returns ``self`` to chain."""
-        if not isinstance(code, int) or not 200 <= code <= 599:
-            raise ValueError(f"response status must be an int from 200 to 599, got {code!r}")
-        self.status_code = code
+        self._status = check_status(code)
         return self
 
     def get_header(self, name: str, default: str | None = None) -> str | None:
@@ -277,8 +247,12 @@ class Response:
         return self
 
     def html(self, text: str) -> Response:
-        """Send ``text`` as ``text/html; charset=utf-8``; returns ``self``."""
-        self.body = text.encode()
+        """Send ``text`` as ``text/html; charset=utf-8``; returns ``self``.
+
+        A character with no UTF-8 form (a lone surrogate) is written as a
+        character reference instead of failing.
+        """
+        self.body = text.encode("utf-8", "xmlcharrefreplace")
         self._content_type = "text/html; charset=utf-8"
         return self
 
@@ -292,7 +266,7 @@ class Response:
         if not url.isascii():
             url = iri_to_uri(url)
         self.set_header("Location", url)
-        self.status_code = status
+        self._status = status
         self.body = f"Redirecting to {url}\n".encode()
         self._content_type = _TEXT
         return self
@@ -340,7 +314,7 @@ class Response:
 
     def to_wsgi(self, start_response: StartResponse, head: bool = False) -> Iterable[bytes]:
         """Start the WSGI response and return the body iterable (empty for ``head``)."""
-        status = self.status_code
+        status = self._status
         body = self.body
         if not self._headers and type(body) is bytes and status == 200:
             start_response(
@@ -394,11 +368,12 @@ class StreamedBody:
 
     @classmethod
     def start(cls, body: Iterable[bytes], where: str) -> StreamedBody:
+        """Pull the first chunk of ``body``, the route file ``where`` returned."""
         iterator = iter(body)
         try:
             first = next(iterator, _NO_CHUNK)
             if first is not _NO_CHUNK:
-                first = _as_bytes(first)
+                first = _as_bytes(first, where)
         except BaseException:
             _close(body)
             raise
@@ -406,54 +381,113 @@ class StreamedBody:
 
     def __iter__(self) -> Iterator[bytes]:
         first, self._first = self._first, _NO_CHUNK
+        if first is not _NO_CHUNK:
+            yield first
+        iterator = self._iterator
+        while True:
+            try:
+                chunk = next(iterator, _NO_CHUNK)
+                if chunk is _NO_CHUNK:
+                    return
+                chunk = _as_bytes(chunk, self._where)
+            except Exception:
+                logger.exception("error while streaming the body of %s", self._where)
+                raise
+            except BaseException as error:
+                if stops_the_process(error):
+                    raise
+                # SystemExit, GeneratorExit or a KeyboardInterrupt outside the main
+                # thread: servers only clean up after an Exception (waitress would
+                # leave the connection open for good), so hand them one.
+                logger.error("error while streaming the body of %s", self._where, exc_info=error)
+                name = type(error).__name__
+                raise RuntimeError(f"{self._where}: the streamed body raised {name}") from error
+            yield chunk
+
+    def drain(self) -> int:
+        """Run the stream to its end without keeping it (for ``HEAD``); its length in bytes."""
         try:
-            if first is not _NO_CHUNK:
-                yield first
-            for chunk in self._iterator:
-                yield _as_bytes(chunk)
-        except GeneratorExit:
-            raise
-        except Exception:
-            logger.exception("error while streaming the body of %s", self._where)
-            raise
+            return sum(len(chunk) for chunk in self)
+        finally:
+            self.close()
 
     def close(self) -> None:
+        """Close the handler's iterable."""
         _close(self._body)
 
 
-def _as_bytes(chunk: object) -> bytes:
+def _as_bytes(chunk: object, where: str) -> bytes:
     if isinstance(chunk, bytes):
         return chunk
     if isinstance(chunk, str):
         return chunk.encode()
     if isinstance(chunk, (bytearray, memoryview)):
         return bytes(chunk)
-    raise TypeError(f"streamed chunks must be bytes or str, got {type(chunk).__name__}")
+    raise TypeError(f"{where}: streamed chunks must be bytes or str, got {type(chunk).__name__}")
 
 
-def to_response(value: object, res: Response) -> Response:
-    """Turn a handler's return value into the response to send.
+def to_response(value: object, res: Response, where: str = "a handler") -> Response:
+    """Turn a handler's return value into the response to send, before anything is sent.
 
     ``None`` -> ``res`` as the handler left it; a :class:`Response` -> itself;
     ``dict``/``list`` -> JSON, and so are a dataclass, ``msgspec.Struct`` or
-    pydantic model; ``str``/``bytes`` -> body; any other iterable -> a streamed
-    body, and so is an async iterable. Anything else is a ``TypeError``.
+    pydantic model; ``str``/``bytes`` -> body; an iterable without a length (a
+    generator, an iterator, a file) or an async iterable -> a streamed body.
+    Anything else, tuples included, is a ``TypeError`` naming ``where`` (the
+    route file).
+
+    :raises ValueError: JSON holding NaN or an infinity.
     """
     if value is None:
         return res
     if isinstance(value, (dict, list)):
-        return res.json(value)
+        try:  # inline, not a helper: this is every JSON answer's path
+            return res.json(value)
+        except (TypeError, ValueError) as error:
+            raise _json_error(error, where) from error
     if isinstance(value, Response):
         return value
     if is_model(value):  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
-        return res.json(typed_builtins(value))
-    if isinstance(value, (str, bytes, bytearray, memoryview)) or (
-        isinstance(value, Iterable) and not isinstance(value, Mapping)
-    ):
+        return _send_model(res, value, where)
+    if isinstance(value, (str, bytes, bytearray, memoryview)):
+        return res.send(value)
+    if isinstance(value, Iterable) and not isinstance(value, Sized):
         return res.send(value)
     if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
         return res.send(iterate_async(value))
-    raise TypeError(
-        "a handler must return None, a Response, a dict or list (JSON), str, bytes or an "
-        f"iterable of bytes; got {type(value).__name__}"
+    raise TypeError(_not_a_body(value, where))
+
+
+def _send_model(res: Response, value: object, where: str) -> Response:
+    """``value`` (see :func:`is_model`) as JSON; no JSON form is an error naming ``where``."""
+    try:
+        return res.json(typed_builtins(value))
+    except (TypeError, ValueError) as error:
+        raise _json_error(error, where) from error
+
+
+def _json_error(error: TypeError | ValueError, where: str) -> TypeError | ValueError:
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    return kind(f"{where}: cannot send the returned value as JSON: {error}")
+
+
+def _not_a_body(value: object, where: str) -> str:
+    kind = type(value)
+    name = kind.__qualname__
+    if kind.__module__ != "builtins":
+        name = f"{kind.__module__}.{name}"
+    if isinstance(value, tuple):
+        return (
+            f"{where} returned a tuple ({', '.join(type(v).__name__ for v in value)}); return "
+            "only the body, and set the status and headers on res: "
+            "res.status(201); res.set_header('Location', url); return body"
+        )
+    hint = ""
+    if isinstance(value, Mapping):
+        hint = " (convert it with dict(...))"
+    elif isinstance(value, Sized):
+        hint = " (a container is not streamed: convert it, e.g. dict(row) or list(...))"
+    return (
+        f"{where} returned a {name}, which is not a body{hint}; return a dict or "
+        "list (JSON), str, bytes, a generator of bytes (streamed), a Response or None"
     )

@@ -4,7 +4,7 @@ A route module may define:
 
 * ``GET``, ``POST``, ``PUT``, ``PATCH``, ``DELETE``, ``HEAD``, ``OPTIONS``:
   the function answering that method;
-* ``handler``: the function answering every method without an export
+* ``handler``: the function answering every standard method without an export
   (``@handles(...)`` narrows it);
 * ``MAX_BODY_SIZE``: its body limit in bytes, or ``None`` for no limit;
 * ``SITEMAP``: ``False`` to leave a page out of the sitemap, or a mapping of
@@ -17,6 +17,8 @@ one place those names are read; a mistake is a :class:`SiteError` naming the fil
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -40,7 +42,7 @@ __all__ = [
     "route_loader",
 ]
 
-#: The function answering every method without an export.
+#: The function answering every standard method without an export.
 FALLBACK_HANDLER = "handler"
 #: The route's body limit in bytes (``None``: no limit).
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
@@ -113,9 +115,55 @@ def _method_table(
         where = f"{file}: {FALLBACK_HANDLER}"
         handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
         fallback = bridge_handler(handler)
+    _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
-        raise SiteError(f"{file}: no handler; define GET, POST, ... or handler(req, res)")
+        raise SiteError(_no_handler_message(module, file))
     return MethodTable.build(exports, fallback), signatures
+
+
+def _own_functions(module: ModuleType) -> list[str]:
+    """The public functions the module itself defines (not imported ones), in name order."""
+    return sorted(
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and not name.startswith("_")
+        and value.__module__ == module.__name__
+    )
+
+
+def _refuse_miscased_exports(module: ModuleType, file: str, exports: Mapping[str, Any]) -> None:
+    """``def get`` or ``def Post`` where ``GET`` or ``POST`` is meant: methods are upper case."""
+    for name in _own_functions(module):
+        method = name.upper()
+        if method in HTTP_METHODS and name != method and method not in exports:
+            raise SiteError(
+                f"{file}: {name}() is not a method export: did you mean {method}? "
+                f"Method exports are upper case (def {method}(req, res)); rename a helper "
+                f"that is not one to _{name}"
+            )
+
+
+def _no_handler_message(module: ModuleType, file: str) -> str:
+    """Says what the module defines instead, with the export each near-miss was likely meant as."""
+    candidates = (*HTTP_METHODS, FALLBACK_HANDLER)
+    described: list[str] = []
+    for name in _own_functions(module):
+        close = difflib.get_close_matches(name.upper(), candidates, n=1, cutoff=0.75)
+        close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        described.append(f"{name}(){hint}")
+    names = [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not inspect.ismodule(value)
+        and not inspect.isfunction(value)
+        and getattr(value, "__module__", module.__name__) == module.__name__
+    ]
+    described.extend(sorted(names))
+    defines = f"it defines {', '.join(described)}" if described else "it defines nothing public"
+    return f"{file}: no handler ({defines}); define GET, POST, ... or handler(req, res)"
 
 
 def _body_limit(module: ModuleType, file: str, default: int | None) -> int | None:

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 from .errors import RouteConflictError
 
@@ -34,6 +34,7 @@ __all__ = [
     "Router",
     "Segment",
     "SegmentKind",
+    "is_private_name",
     "parse_segment",
     "scan_pages",
 ]
@@ -145,7 +146,12 @@ class Route:
         return tuple(s.value for s in self.segments if s.kind is not SegmentKind.STATIC)
 
 
-def _is_private(name: str) -> bool:
+def is_private_name(name: str) -> bool:
+    """Whether a file or folder name under ``pages/`` is private: never routed.
+
+    Names starting with ``_`` (helpers, ``_middleware.py``, ``_app.py``) or ``.``
+    (hidden files) are private, and so is everything inside a private folder.
+    """
     return name.startswith(("_", "."))
 
 
@@ -170,7 +176,7 @@ def _scan_folder(
     with os.scandir(folder) as entries:
         listing = sorted((entry.name, entry.is_dir()) for entry in entries)
     for name, is_dir in listing:
-        if _is_private(name):
+        if is_private_name(name):
             continue
         rel = (folder / name).relative_to(pages_dir).as_posix()
         if is_dir:
@@ -180,7 +186,9 @@ def _scan_folder(
             stem = name[: -len(".py")]
             if _is_group(stem):
                 raise RouteConflictError(
-                    f"{rel}: (group) names are for folders, not route files", [rel]
+                    f"{rel}: (group) names are for folders, not route files; "
+                    "rename the file, or make it a folder holding an index.py",
+                    [rel],
                 )
             segments = prefix if stem == "index" else (*prefix, parse_segment(stem, rel))
             _check_segments(segments, rel)
@@ -191,18 +199,20 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
     seen: set[str] = set()
     for position, segment in enumerate(segments):
         if segment.kind is SegmentKind.STATIC:
-            if not segment.value:
-                raise RouteConflictError(f"{file}: empty path segment", [file])
             continue
         if segment.value in seen:
             raise RouteConflictError(
-                f"{file}: the parameter name {segment.value!r} is used twice", [file]
+                f"{file}: the parameter name {segment.value!r} is used twice in one path; "
+                "rename one of them so each parameter has its own name",
+                [file],
             )
         seen.add(segment.value)
         is_catch_all = segment.kind in (SegmentKind.CATCH_ALL, SegmentKind.OPTIONAL_CATCH_ALL)
         if is_catch_all and position != len(segments) - 1:
             raise RouteConflictError(
-                f"{file}: the catch-all {segment} must be the last segment", [file]
+                f"{file}: the catch-all {segment} must be the last segment; "
+                f"make it the file name ({segment}.py) or drop what follows it",
+                [file],
             )
 
 
@@ -213,21 +223,28 @@ class _Leaf(Generic[T]):
 
 
 @dataclass(slots=True)
-class _Slot(Generic[T]):
-    """A parameter child of a trie node: its name and who introduced it."""
+class _Param(Generic[T]):
+    """The ``[name]`` child of a trie node: its name, the file that introduced it, its node."""
 
     name: str
     file: str
-    node: _Node[T] | None = None
-    leaf: _Leaf[T] | None = None
+    node: _Node[T]
+
+
+@dataclass(slots=True)
+class _CatchAll(Generic[T]):
+    """A ``[...name]`` or ``[[...name]]`` child of a trie node: it always ends a route."""
+
+    name: str
+    leaf: _Leaf[T]
 
 
 @dataclass(slots=True)
 class _Node(Generic[T]):
     static: dict[str, _Node[T]] = field(default_factory=dict)
-    dynamic: _Slot[T] | None = None
-    catch_all: _Slot[T] | None = None
-    optional: _Slot[T] | None = None
+    dynamic: _Param[T] | None = None
+    catch_all: _CatchAll[T] | None = None
+    optional: _CatchAll[T] | None = None
     #: The route whose pattern ends exactly at this node.
     leaf: _Leaf[T] | None = None
 
@@ -260,10 +277,12 @@ class Router(Generic[T]):
             if segment.kind is SegmentKind.STATIC:
                 node = node.static.setdefault(segment.value, _Node())
             elif segment.kind is SegmentKind.DYNAMIC:
-                slot = node.dynamic = self._slot(node.dynamic, segment, route)
-                if slot.node is None:
-                    slot.node = _Node()
-                node = slot.node
+                param = node.dynamic
+                if param is None:
+                    param = node.dynamic = _Param(segment.value, route.file, _Node())
+                else:
+                    self._same_name(param.name, param.file, segment, route)
+                node = param.node
             else:
                 self._add_catch_all(node, segment, leaf)
                 break
@@ -274,57 +293,66 @@ class Router(Generic[T]):
             self._static[route.pattern] = leaf
 
     @staticmethod
-    def _slot(slot: _Slot[T] | None, segment: Segment, route: Route) -> _Slot[T]:
-        if slot is None:
-            return _Slot(segment.value, route.file)
-        if slot.name != segment.value:
+    def _same_name(name: str, file: str, segment: Segment, route: Route) -> None:
+        if name != segment.value:
             raise RouteConflictError(
-                f"different slug names at one level: [{slot.name}] in {slot.file} "
-                f"and [{segment.value}] in {route.file}",
-                [slot.file, route.file],
+                f"different slug names at one level: [{name}] in {file} "
+                f"and [{segment.value}] in {route.file}; one level takes one name: "
+                f"rename [{segment.value}] to [{name}] in {route.file}",
+                [file, route.file],
             )
-        return slot
 
     def _add_catch_all(self, node: _Node[T], segment: Segment, leaf: _Leaf[T]) -> None:
         route = leaf.route
         required = segment.kind is SegmentKind.CATCH_ALL
         other = node.optional if required else node.catch_all
-        if other is not None and other.leaf is not None:
+        if other is not None:
+            optional = route.file if not required else other.leaf.route.file
             raise RouteConflictError(
                 "a required and an optional catch-all at one level: "
-                f"{other.leaf.route.file} and {route.file}",
+                f"{other.leaf.route.file} and {route.file}; keep one: delete the other "
+                f"({optional} also answers the bare path, so it can serve both)",
                 [other.leaf.route.file, route.file],
             )
         if not required and node.leaf is not None:
             self._beside_optional(node.leaf.route, route)
-        slot = self._slot(node.catch_all if required else node.optional, segment, route)
-        if slot.leaf is not None:
-            self._duplicate(slot.leaf.route, route)
-        slot.leaf = leaf
+        existing = node.catch_all if required else node.optional
+        if existing is not None:
+            self._same_name(existing.name, existing.leaf.route.file, segment, route)
+            self._duplicate(existing.leaf.route, route)
         if required:
-            node.catch_all = slot
+            node.catch_all = _CatchAll(segment.value, leaf)
         else:
-            node.optional = slot
+            node.optional = _CatchAll(segment.value, leaf)
 
     def _set_leaf(self, node: _Node[T], leaf: _Leaf[T]) -> None:
         if node.leaf is not None:
             self._duplicate(node.leaf.route, leaf.route)
-        if node.optional is not None and node.optional.leaf is not None:
+        if node.optional is not None:
             self._beside_optional(leaf.route, node.optional.leaf.route)
         node.leaf = leaf
 
     @staticmethod
-    def _duplicate(first: Route, second: Route) -> None:
+    def _duplicate(first: Route, second: Route) -> NoReturn:
+        how = (
+            "a (group) folder is left out of the URL, so "
+            if "(" in first.file or "(" in second.file
+            else ""
+        )
         raise RouteConflictError(
-            f"{first.file} and {second.file} both answer {second.pattern}",
+            f"{first.file} and {second.file} both answer {second.pattern}; {how}"
+            f"delete one, or rename {second.file} so it answers another path",
             [first.file, second.file],
         )
 
     @staticmethod
-    def _beside_optional(route: Route, optional: Route) -> None:
+    def _beside_optional(route: Route, optional: Route) -> NoReturn:
+        required = optional.file.replace("[[...", "[...").replace("]]", "]")
         raise RouteConflictError(
             f"{route.file} ({route.pattern}) has the same specificity as the optional "
-            f"catch-all {optional.file} ({optional.pattern}); remove one",
+            f"catch-all {optional.file} ({optional.pattern}), which also answers "
+            f"{route.pattern}; rename {optional.file} to {required} (a required catch-all) "
+            f"to keep {route.file}, or delete one",
             [route.file, optional.file],
         )
 
@@ -346,7 +374,7 @@ def _match(node: _Node[T], parts: list[str], index: int, params: Params) -> _Lea
     if index == len(parts):
         if node.leaf is not None:
             return node.leaf
-        if node.optional is not None and node.optional.leaf is not None:
+        if node.optional is not None:
             params[node.optional.name] = []
             return node.optional.leaf
         return None
@@ -359,13 +387,13 @@ def _match(node: _Node[T], parts: list[str], index: int, params: Params) -> _Lea
         if found is not None:
             return found
     dynamic = node.dynamic
-    if dynamic is not None and dynamic.node is not None:
+    if dynamic is not None:
         found = _match(dynamic.node, parts, index + 1, params)
         if found is not None:
             params[dynamic.name] = part
             return found
     for slot in (node.catch_all, node.optional):
-        if slot is not None and slot.leaf is not None:
+        if slot is not None:
             rest = parts[index:]
             if "" in rest:
                 return None

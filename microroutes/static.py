@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.security import safe_join
 from werkzeug.utils import send_file
 
-from .response import StartResponse
+from .http import StartResponse
 
 __all__ = ["PublicFiles"]
 

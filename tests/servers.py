@@ -19,6 +19,8 @@ from typing import Any
 _URL = re.compile(r"on (http://127\.0\.0\.1:\d+)")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+#: How long to wait for a line the server is expected to print.
+OUTPUT_TIMEOUT = 10.0
 
 
 @dataclass
@@ -42,6 +44,22 @@ class Server:
         except urllib.error.HTTPError as error:
             with error:
                 return error.code, dict(error.headers), error.read()
+
+    def wait_for_output(self, *fragments: str, timeout: float = OUTPUT_TIMEOUT) -> str:
+        """Everything printed so far, once it holds every fragment; fail after ``timeout``.
+
+        The output is read by a thread, so a line logged while answering a request may
+        arrive after the response: wait for it instead of reading ``output`` at once.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            text = "".join(self.output)
+            if all(fragment in text for fragment in fragments):
+                return text
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                missing = [fragment for fragment in fragments if fragment not in text]
+                raise AssertionError(f"the server never printed {missing!r}:\n{text}")
+            time.sleep(0.02)
 
 
 def _pump(process: subprocess.Popen[str], lines: list[str]) -> None:

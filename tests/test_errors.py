@@ -11,8 +11,8 @@ import microroutes
 from microroutes import (
     App,
     BadRequest,
+    Halt,
     HTTPError,
-    HTTPStatus,
     MethodNotAllowed,
     RouteConflictError,
     RouteError,
@@ -58,16 +58,16 @@ ROUTES = {
             raise RuntimeError("database password is hunter2")
     """,
     "pages/status.py": """\
-        from microroutes import HTTPStatus
+        from microroutes import Halt
 
         def GET(req, res):
-            raise HTTPStatus(304, {"ETag": '"abc"'})
+            raise Halt(304, {"ETag": '"abc"'})
     """,
     "pages/bad-status.py": """\
-        from microroutes import HTTPStatus
+        from microroutes import Halt
 
         def GET(req, res):
-            raise HTTPStatus(int(req.query["code"]))
+            raise Halt(int(req.query["code"]))
     """,
     "pages/bad-error-header.py": """\
         from microroutes import HTTPError
@@ -165,7 +165,7 @@ def test_method_not_allowed_carries_allow() -> None:
 
 @pytest.mark.parametrize("status", [200, 204, 302, 399, 600, 0, -1])
 def test_http_error_status_out_of_range_raises(status: int) -> None:
-    with pytest.raises(ValueError, match="400-599"):
+    with pytest.raises(ValueError, match="400 to 599"):
         HTTPError(status, "x")
 
 
@@ -183,10 +183,10 @@ def test_http_status_short_circuits_without_body(client) -> None:
 
 
 def test_exception_hierarchy() -> None:
-    assert issubclass(HTTPError, HTTPStatus)
+    assert issubclass(HTTPError, Halt)
     assert issubclass(RouteConflictError, RouteError)
     assert issubclass(RouteError, SiteError)
-    assert not issubclass(SiteError, HTTPStatus)
+    assert not issubclass(SiteError, Halt)
 
 
 # --- HTML or JSON --------------------------------------------------------------

@@ -101,13 +101,14 @@ def site(tmp_path_factory: pytest.TempPathFactory, marker_dir: Path) -> Iterator
         yield write_files(tmp_path_factory.mktemp("faults") / "site", SITE)
 
 
-def wait_for(path: Path, timeout: float = 5.0) -> bool:
+def wait_for_text(path: Path, timeout: float = 5.0) -> str:
+    """The file's text once it has some: the server creates it, then writes to it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists():
-            return True
+        if path.exists() and (text := path.read_text()):
+            return text
         time.sleep(0.01)
-    return path.exists()
+    raise AssertionError(f"{path.name} was not written within {timeout} s")
 
 
 # -- handlers that raise -----------------------------------------------------------------
@@ -228,14 +229,15 @@ def test_a_stream_whose_first_chunk_is_not_bytes_is_a_clean_500(site: Path) -> N
     assert (response.status_code, response.json) == (500, GENERIC)
 
 
-def test_head_on_a_stream_sends_no_body_and_closes_the_generator(
+def test_head_on_a_stream_sends_its_length_but_no_body_and_closes_the_generator(
     site: Path, marker_dir: Path
 ) -> None:
-    response = client_for(site).head("/stream?id=head")
+    response = client_for(site).head("/stream?id=head&chunks=3")
     assert response.status_code == 200
     assert response.data == b""
+    assert response.headers["Content-Length"] == str(3 * 65536)
+    assert (marker_dir / "head.finished").read_text() == "finished"
     assert (marker_dir / "head").read_text() == "closed"
-    assert not (marker_dir / "head.finished").exists()
 
 
 def test_head_on_a_stream_failing_before_its_first_chunk_is_a_500(site: Path) -> None:
@@ -283,9 +285,10 @@ def test_a_stream_raising_midway_truncates_the_response_and_is_logged(
     assert not response.complete  # no last chunk: the client can tell it was cut
     assert len(response.body) == 3 * 65536
     assert (marker_dir / "boom").read_text() == "closed"
-    output = "".join(server.output)
-    assert "error while streaming the body of stream.py" in output
-    assert "RuntimeError: stream broke after three chunks" in output
+    server.wait_for_output(
+        "error while streaming the body of stream.py",
+        "RuntimeError: stream broke after three chunks",
+    )
     # A new connection is served normally.
     after = request(port, b"GET /ok HTTP/1.1")
     assert (after.status, after.json()) == (200, {"ok": True})
@@ -308,8 +311,7 @@ def test_a_client_leaving_mid_stream_closes_the_generator(server: Server, marker
             received += len(chunk)
         assert not (marker_dir / "gone").exists()
     # 5000 chunks at 2 ms each would take 10 s; the close must come much sooner.
-    assert wait_for(marker_dir / "gone", timeout=5)
-    assert (marker_dir / "gone").read_text() == "closed"
+    assert wait_for_text(marker_dir / "gone") == "closed"
     assert not (marker_dir / "gone.finished").exists()
     after = request(port, b"GET /ok HTTP/1.1")
     assert after.status == 200
@@ -319,7 +321,7 @@ def test_a_failing_handler_through_waitress_leaks_nothing(server: Server) -> Non
     response = request(port_of(server), b"GET /raises HTTP/1.1")
     assert (response.status, response.json()) == (500, GENERIC)
     assert SECRET_MESSAGE.encode() not in response.raw
-    assert f"KeyError: '{SECRET_MESSAGE}'" in "".join(server.output)
+    server.wait_for_output(f"KeyError: '{SECRET_MESSAGE}'")
 
 
 def test_a_complete_stream_through_waitress_ends_properly(server: Server, marker_dir: Path) -> None:

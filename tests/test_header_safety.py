@@ -25,7 +25,7 @@ INJECTED = "\r\nSet-Cookie: injected=1\r\nX-Injected: yes"
 
 #: ``/set?how=<case>&v=<value>``: each case puts ``v`` somewhere in the response head.
 SET_ROUTE = """\
-from microroutes import HTTPError, HTTPStatus, Response
+from microroutes import HTTPError, Halt, Response
 
 def GET(req, res):
     how, value = req.query.get("how"), req.query.get("v", "")
@@ -48,7 +48,7 @@ def GET(req, res):
     elif how == "error_headers":
         raise HTTPError(400, "bad", headers={"X-Echo": value})
     elif how == "status_headers":
-        raise HTTPStatus(204, [("X-Echo", value)])
+        raise Halt(204, [("X-Echo", value)])
     elif how == "request_header":
         res.set_header("X-Echo", req.headers.get("X-Folded", ""))
     elif how == "non_latin1":
@@ -66,7 +66,7 @@ RAISING = [
     "cookie_domain",
     "constructor",
 ]
-#: Cases where the bad header comes with a raised HTTPError or HTTPStatus.
+#: Cases where the bad header comes with a raised HTTPError or Halt.
 ERROR_HEADERS = ["error_headers", "status_headers"]
 
 SITE = {
@@ -136,7 +136,7 @@ def test_cr_lf_or_nul_set_by_a_handler_is_a_logged_500(
 @pytest.mark.parametrize("how", RAISING)
 def test_safe_values_go_through(app: App, how: str) -> None:
     status, headers, _ = call(app, "/set", {"how": how, "v": "ok-value"})
-    assert status in (200, 307)
+    assert status == (307 if how == "redirect" else 200)
     assert_no_injection(headers)
 
 
@@ -268,9 +268,10 @@ def test_no_injected_header_line_reaches_the_wire(server: Server, how: str) -> N
 def test_the_rejected_header_is_logged_by_the_server(server: Server) -> None:
     target = b"/set?how=set_header&v=" + quoted("\r\nX-Logged-Marker: 1")
     request(port_of(server), b"GET " + target + b" HTTP/1.1")
-    output = "".join(server.output)
-    assert "unhandled error answering GET /set" in output
-    assert "ValueError: header X-Echo: value contains CR, LF or NUL" in output
+    server.wait_for_output(
+        "unhandled error answering GET /set",
+        "ValueError: header X-Echo: value contains the control character '\\r'",
+    )
 
 
 def test_quoted_cookies_on_the_wire_are_one_line(server: Server) -> None:
@@ -293,5 +294,5 @@ def test_a_folded_request_header_copied_into_the_response_stays_one_line(
         b"GET /set?how=request_header HTTP/1.1",
         b"X-Folded: a\r\n X-Injected: yes\r\n",
     )
-    assert response.status in (200, 400, 500)
+    assert response.status == 200
     assert not any(line.lower().startswith(b"x-injected") for line in wire_head(response.raw))

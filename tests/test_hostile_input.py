@@ -207,7 +207,8 @@ def test_no_file_outside_pages_or_public_is_served_or_imported(
     app: App, site: Path, path: str, method: str
 ) -> None:
     status, headers, body = call(app, raw_environ(path, method=method))
-    assert 400 <= status < 500, (path, status, body)
+    # A NUL in the path is malformed (400); anything else is simply not there (404).
+    assert status == (400 if "\x00" in path else 404), (path, status, body)
     assert SECRET.encode() not in body
     assert b"def GET" not in body
     assert b"PRIVATE-BODY" not in body
@@ -373,13 +374,13 @@ def test_a_json_integer_too_long_to_convert_is_a_400(app: App) -> None:
     assert "malformed JSON" in error_of(status, headers, body)
 
 
-def test_a_json_lone_surrogate_echoed_back_is_not_a_500(app: App) -> None:
+def test_a_json_lone_surrogate_is_a_400(app: App) -> None:
     environ = environ_for(
         "/api/json", method="POST", data=b'{"a": "\\ud800"}', content_type="application/json"
     )
     status, _, body = call(app, environ)
-    assert status in (200, 400)
-    json.loads(body)
+    assert status == 400
+    assert json.loads(body)["error"]["status"] == 400
 
 
 def multipart(parts: int, boundary: bytes = b"XX") -> bytes:
@@ -439,8 +440,8 @@ def test_urlencoded_bodies_over_the_field_cap_are_refused(app: App) -> None:
         "/api/form", method="POST", data=data, content_type="application/x-www-form-urlencoded"
     )
     status, headers, body = call(app, environ)
-    assert status in (400, 413)
-    error_of(status, headers, body)
+    assert status == 400
+    assert "too many form fields" in error_of(status, headers, body)
 
 
 # -- cookies, headers, methods -----------------------------------------------------------
@@ -490,10 +491,12 @@ def test_unknown_methods_are_a_405_with_allow(app: App, method: str) -> None:
     error_of(status, headers, body)
 
 
-@pytest.mark.parametrize("method", ["PROPFIND", "FOO"])
-def test_a_handler_route_takes_any_method(app: App, method: str) -> None:
-    status, _, body = call(app, environ_for("/api/echo", method=method))
-    assert (status, json.loads(body)["method"]) == (200, method)
+@pytest.mark.parametrize("method", ["PROPFIND", "FOO", "get", "head"])
+def test_a_bare_handler_route_takes_only_the_standard_methods(app: App, method: str) -> None:
+    status, headers, body = call(app, environ_for("/api/echo", method=method))
+    assert status == 405
+    assert headers["Allow"] == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    error_of(status, headers, body)
 
 
 def test_html_clients_get_an_escaped_html_error(app: App) -> None:
@@ -519,12 +522,11 @@ def test_trailing_slash_redirects_never_leave_the_site(
     app: App, path_info: str, query: str
 ) -> None:
     status, headers, _ = call(app, raw_environ(path_info, query_string=query))
-    assert status in (308, 404)
-    if status == 308:
-        location = headers["Location"]
-        assert location.startswith("/")
-        assert not location.startswith(("//", "/\\"))
-        assert "\\" not in location
+    assert status == 308
+    location = headers["Location"]
+    assert location.startswith("/")
+    assert not location.startswith(("//", "/\\"))
+    assert "\\" not in location
 
 
 def test_a_redirect_query_with_crlf_never_splits_the_response(app: App) -> None:
@@ -535,7 +537,7 @@ def test_a_redirect_query_with_crlf_never_splits_the_response(app: App) -> None:
     for value in headers.values():
         assert "\r" not in value
         assert "\n" not in value
-    assert status in (308, 400, 500)
+    assert status == 308
 
 
 @pytest.mark.parametrize("query", ["a=\x00", "a=1\r\nX: y", "a=\x01\x7f"])
@@ -543,9 +545,8 @@ def test_a_trailing_slash_redirect_keeps_an_odd_query_without_failing(app: App, 
     environ = raw_environ("/api/get/")
     environ["QUERY_STRING"] = query
     status, headers, _ = call(app, environ)
-    assert status in (308, 400)
-    if status == 308:
-        location = headers["Location"]
-        assert location.startswith("/api/get?")
-        assert location.isascii()
-        assert all(" " < c < "\x7f" for c in location)
+    assert status == 308
+    location = headers["Location"]
+    assert location.startswith("/api/get?")
+    assert location.isascii()
+    assert all(" " < c < "\x7f" for c in location)

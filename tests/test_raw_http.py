@@ -195,7 +195,7 @@ def test_raw_non_ascii_bytes_in_the_request_line_are_refused_by_waitress(
     port: int, target: bytes
 ) -> None:
     response = request(port, b"GET " + target + b" HTTP/1.1")
-    assert 400 <= response.status < 500
+    assert response.status == 400
 
 
 @pytest.mark.parametrize(
@@ -241,7 +241,9 @@ def test_traversal_never_reads_or_imports_a_file_outside_pages_or_public(
     port: int, site: Path, target: bytes
 ) -> None:
     response = request(port, b"GET " + target + b" HTTP/1.1")
-    assert 400 <= response.status < 500, response.raw[:300]
+    # A NUL in the path is malformed (400); anything else is simply not there (404).
+    expected = 400 if b"%00" in target else 404
+    assert response.status == expected, response.raw[:300]
     assert SECRET.encode() not in response.raw
     assert b"PRIVATE-BODY" not in response.raw
     assert not (site / "private-imported").exists()
@@ -286,14 +288,15 @@ def test_query_parameter_cap(port: int, count: int, status: int) -> None:
 
 def test_a_raw_nul_in_the_query_of_a_trailing_slash_path_is_not_a_500(port: int) -> None:
     response = request(port, b"GET /api/get/?a=\x00 HTTP/1.1")
-    assert response.status in (308, 400)
+    assert response.status == 308
+    assert response.header("Location") == "/api/get?a=%00"
 
 
 def test_control_characters_in_a_redirected_query_never_split_the_response(port: int) -> None:
     response = request(port, b"GET /api/get/?a=\x01\x7f\x00b HTTP/1.1")
     lines = response.raw.partition(b"\r\n\r\n")[0].split(b"\r\n")
     assert all(b"\x00" not in line for line in lines)
-    assert response.status in (308, 400, 500)
+    assert response.status == 308
 
 
 # -- methods -----------------------------------------------------------------------------
@@ -309,8 +312,7 @@ def test_unknown_methods_get_405_with_allow(port: int, method: bytes) -> None:
 @pytest.mark.parametrize("line", [b"GARBAGE", b"GET", b"GET /api/get HTTP/9.9x", b"\x00\x01\x02"])
 def test_garbage_request_lines_are_refused_and_the_server_survives(port: int, line: bytes) -> None:
     raw = exchange(port, line + b"\r\n\r\n")
-    if raw:  # waitress either answers 400 or just closes the connection
-        assert parse_response(raw).status >= 400
+    assert parse_response(raw).status == 400
 
 
 @pytest.mark.parametrize(

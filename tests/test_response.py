@@ -524,7 +524,7 @@ def test_wrong_return_type_is_a_500(client, caplog, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 500
     assert response.json == GENERIC_500
-    assert "must return" in caplog.text
+    assert "which is not a body" in caplog.text
 
 
 # --- streaming errors and close() ---------------------------------------------------

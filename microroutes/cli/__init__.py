@@ -1,5 +1,5 @@
-"""The ``microroutes`` command: serve a site, develop it, list its routes, write its sitemap
-or its OpenAPI document.
+"""The ``microroutes`` command: serve a site, develop it, start one, list its routes, write
+its sitemap or its OpenAPI document.
 
 Each command lives in a module of its own with a ``register(commands)``
 function adding its sub-parser.
@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import SiteError
-from . import _dev, _openapi, _routes, _serve, _sitemap
+from . import _dev, _new, _openapi, _routes, _serve, _sitemap
 
 __all__ = ["main"]
 
 #: The command modules, in the order ``--help`` lists them.
-_COMMANDS = (_serve, _dev, _sitemap, _routes, _openapi)
+_COMMANDS = (_serve, _dev, _new, _sitemap, _routes, _openapi)
 
 
 def _parser() -> argparse.ArgumentParser:

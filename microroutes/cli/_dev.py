@@ -1,23 +1,30 @@
-"""``microroutes dev``: a site under werkzeug's server, reloading edits."""
+"""``microroutes dev``: a site under werkzeug's server, reloading edits, with its debugger."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
+from werkzeug.debug import DebuggedApplication
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from ..app import App
+from ..app import App, reload_logger
 from ..errors import SiteError
 from ..serving import ACCESS_LOG_FORMATS, AccessLog
 from ._common import Server, add_address, add_site, run_until_stopped
 
-__all__ = ["register"]
+__all__ = ["CONSOLE_PATH", "register"]
+
+#: The debugger's console. A leading ``_`` is private in ``pages/``, so no route is hidden.
+CONSOLE_PATH = "/_console"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``dev`` command."""
-    dev = commands.add_parser("dev", help="serve a site for development, reloading edits")
+    dev = commands.add_parser(
+        "dev", help="serve a site for development: reloads edits, interactive debugger"
+    )
     add_site(dev)
     add_address(dev)
     dev.add_argument(
@@ -35,22 +42,43 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     dev.set_defaults(run=_dev)
 
 
+def _log_reloads() -> None:
+    """Print each reload (files changed, routes added or removed) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    reload_logger.addHandler(handler)
+    reload_logger.setLevel(logging.INFO)
+    reload_logger.propagate = False
+
+
 def _dev(args: argparse.Namespace) -> int:
-    app = App(args.site_dir, reload=True)
+    app = App(args.site_dir, reload=True, debugger=True)
     try:
         app.load_all()
     except SiteError as error:
         # Keep serving: broken routes answer 500 with the error until they are fixed.
         print(f"microroutes: {error}", file=sys.stderr)
+    _log_reloads()
+    # werkzeug's defaults: evaluation in frames on, guarded by the PIN and trusted hosts.
+    debugged = DebuggedApplication(app, evalex=True, console_path=CONSOLE_PATH)
 
     def start() -> Server:
-        served = AccessLog(app, log_format=args.access_log_format) if args.access_log else app
+        # Outside the debugger, so the debugger's 500 pages are logged too.
+        served = (
+            AccessLog(debugged, log_format=args.access_log_format) if args.access_log else debugged
+        )
         # The access log replaces werkzeug's own request lines (--no-access-log: no lines).
         server = make_server(
             args.host, args.port, served, threaded=True, request_handler=_QuietRequestHandler
         )
         url = f"http://{args.host}:{server.server_port}"
-        banner = f"developing {app.site_dir} on {url} (reloads edits)"
+        # The lines werkzeug prints under its own reloader (which dev does not use).
+        print(" * Debugger is active!", flush=True)
+        if debugged.pin is None:
+            print(" * Debugger PIN disabled. DEBUGGER UNSECURED!", flush=True)
+        else:
+            print(f" * Debugger PIN: {debugged.pin}", flush=True)
+        banner = f"developing {app.site_dir} on {url} (reloads edits, debugger on)"
         return Server(banner, server.serve_forever, server.server_close)
 
     return run_until_stopped(app, start)

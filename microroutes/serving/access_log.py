@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
-from ..response import StartResponse
+from ..http import StartResponse
 
 __all__ = ["ACCESS_LOG_FORMATS", "AccessLog", "AccessLogFormat"]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..app import HOOKS_FILE, App
-from ..response import StartResponse
+from ..http import StartResponse
 from .access_log import AccessLog
 from .options import ServeOptions
 from .startup import check_site_folder, describe_hook_error

@@ -1,0 +1,116 @@
+"""``microroutes new DIR``: a starter site that serves, lists its routes and passes its tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from servers import run_command, running
+
+CREATED = {
+    "README.md",
+    "pyproject.toml",
+    "pages/index.py",
+    "pages/api/hello.py",
+    "pages/_app.py",
+    "public/robots.txt",
+    "tests/test_site.py",
+}
+
+
+def _files(root: Path) -> set[str]:
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def _clean_environment() -> dict[str, str]:
+    """This run's environment without the variables pytest and xdist set for themselves.
+
+    Installed pytest plugins are not loaded: the site's tests need none, and
+    some take seconds to import.
+    """
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    return {**kept, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
+    site = tmp_path / "mysite"
+    result = run_command("new", str(site))
+    assert result.returncode == 0, result.stderr
+    assert _files(site) == CREATED
+    for name in CREATED:
+        assert f"created {site / name}" in result.stdout
+    assert "microroutes dev" in result.stdout
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_clean_environment(),
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "6 passed" in tests.stdout
+    assert "mysite" in (site / "README.md").read_text()
+
+
+def test_new_site_serves_under_dev(tmp_path: Path) -> None:
+    site = tmp_path / "blog"
+    assert run_command("new", str(site)).returncode == 0
+    with running("dev", str(site)) as server:
+        status, headers, body = server.request("GET", "/", headers={"Accept": "text/html"})
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/html")
+        assert b"<h1>blog</h1>" in body
+        status, _, body = server.request("GET", "/api/hello?name=Ada")
+        assert (status, json.loads(body)) == (200, {"message": "Hello, Ada!"})
+        status, _, body = server.request(
+            "POST", "/api/hello", b'{"name": "Bo"}', {"Content-Type": "application/json"}
+        )
+        assert (status, json.loads(body)) == (200, {"message": "Hello, Bo!"})
+        status, _, body = server.request("GET", "/robots.txt")
+        assert (status, body) == (200, b"User-agent: *\nAllow: /\n")
+
+
+def test_new_site_route_table(tmp_path: Path) -> None:
+    site = tmp_path / "shop"
+    assert run_command("new", str(site)).returncode == 0
+    listed = run_command("routes", str(site), "--json")
+    assert listed.returncode == 0, listed.stderr
+    routes = json.loads(listed.stdout)
+    assert [(route["pattern"], route["file"]) for route in routes] == [
+        ("/", "index.py"),
+        ("/api/hello", "api/hello.py"),
+    ]
+    assert (routes[1]["body"], routes[1]["query"]) == ({"POST": "Who"}, {"GET": "Who"})
+
+
+def test_new_into_an_empty_existing_folder(tmp_path: Path) -> None:
+    assert run_command("new", str(tmp_path)).returncode == 0
+    assert _files(tmp_path) == CREATED
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    result = run_command("new", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == f"microroutes: {tmp_path} is not empty; give a new or empty folder\n"
+    assert result.stdout == ""
+    assert _files(tmp_path) == {"notes.txt"}
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_new_refuses_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("x")
+    result = run_command("new", str(target))
+    assert result.returncode == 1
+    assert result.stderr == f"microroutes: {target} is a file; give a new or empty folder\n"
+    assert target.read_text() == "x"
