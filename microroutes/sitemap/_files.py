@@ -6,15 +6,16 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timezone, tzinfo
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import date, datetime, time, timezone
+from functools import partial
 from gzip import GzipFile
 from pathlib import Path
 from typing import BinaryIO
 
-from ._errors import SitemapError
 from ._model import UrlLike
-from ._render import UrlRenderer
+from ._render import DATE_KEY, UrlRenderer
 from ._values import LocResolver
 from ._writer import (
     MAX_BYTES,
@@ -38,9 +39,9 @@ INDEX_NAME = "sitemap-index.xml"
 Progress = Callable[[int, int], object]
 _PART_NAME = re.compile(r"sitemap-[0-9]+\.xml(?:\.gz)?")
 _URLSET_END = "</urlset>\n"
-#: Text is buffered up to this many bytes before it is encoded (and compressed),
-#: so that gzip works on large pieces.
-_FLUSH_SIZE = 1024 * 1024
+#: Text is buffered up to this many bytes before it is encoded (and compressed):
+#: large enough to make each write cheap, small enough to stay in the CPU's cache.
+_FLUSH_SIZE = 64 * 1024
 
 
 class _TempFile:
@@ -83,13 +84,18 @@ class _TempFile:
         return self.final
 
 
-def _newest(day: date | None, moments: dict[tzinfo | None, datetime]) -> date | None:
-    """The latest of a part's newest date and its newest datetime of each zone (naive: UTC)."""
+def _newest(moments: dict[object, date]) -> date | None:
+    """The latest of a part's newest lastmods, kept per zone by :meth:`UrlRenderer.fill`.
+
+    Under ``DATE_KEY`` is the newest ``date``; under each ``tzinfo`` the newest
+    datetime in it (``None``: naive, meaning UTC).
+    """
+    day = moments.pop(DATE_KEY, None)
     candidates = [
-        moment.replace(tzinfo=timezone.utc) if zone is None else moment
+        moment.replace(tzinfo=timezone.utc) if zone is None else moment  # type: ignore[call-arg]
         for zone, moment in moments.items()
     ]
-    latest = max(candidates, default=None)
+    latest: datetime | None = max(candidates, default=None)  # type: ignore[assignment]
     if day is None:
         return latest
     if latest is None or datetime.combine(day, time(), timezone.utc) >= latest:
@@ -108,8 +114,12 @@ class _Parts:
         start: str,
         limits: tuple[int, int],
         progress: Progress | None,
+        closer: Executor,
     ) -> None:
         self._folder = folder
+        #: Where finished parts are closed and synced to disk, while the next one fills.
+        self._closer = closer
+        self._closing: list[Future[None]] = []
         self._progress = progress
         #: Entries in the parts finished so far.
         self.written = 0
@@ -130,64 +140,55 @@ class _Parts:
     def _finish(self, part: _TempFile, buffer: list[str], newest: date | None, count: int) -> None:
         buffer.append(_URLSET_END)
         part.write("".join(buffer).encode())
-        part.close()
+        self._closing.append(self._closer.submit(part.close))
         self.done.append((part, newest))
         self.written += count
         if self._progress is not None:
             self._progress(self.written, len(self.files))
 
+    def settle(self) -> BaseException | None:
+        """Wait until every finished part is closed; the first error closing one, if any."""
+        errors = [future.exception() for future in self._closing]
+        return next((error for error in errors if error is not None), None)
+
     def write_all(
-        self, entries: Iterable[object], renderer: UrlRenderer, on_error: OnError
+        self, entries: Iterator[object], renderer: UrlRenderer, on_error: OnError
     ) -> None:
-        """Render and write every entry (the hot loop keeps its state in locals)."""
-        render = renderer.render
+        """Render and write every entry, in pieces of about 64 KiB."""
+        on_reject = partial(reject, on_error)
         start, max_urls = self._start, self._max_urls
         start_size = utf8_length(start)
         room = self._max_bytes - len(_URLSET_END)
         part = self._open()
-        buffer, pending, used, count = [start], start_size, start_size, 0
-        day: date | None = None
-        # The newest datetime per zone: comparing datetimes of one zone is
+        buffer, used, count, number = [start], start_size, 0, 0
+        # The newest lastmod per zone: comparing datetimes of one zone is
         # cheap, across zones it costs microseconds.
-        moments: dict[tzinfo | None, datetime] = {}
-        for number, entry in enumerate(entries):
-            try:
-                line = render(entry)
-            except SitemapError as exc:
-                reject(on_error, str(exc), number, entry)
-                continue
-            size = len(line) if line.isascii() else len(line.encode())
-            if count == max_urls or used + size > room:
+        newest: dict[object, date] = {}
+        while True:
+            limits = (max_urls - count, room - used, _FLUSH_SIZE)
+            added, size, number = renderer.fill(entries, buffer, limits, on_reject, number, newest)
+            count += added
+            used += size
+            if renderer.overflow is not None:
+                entry, line, size, lastmod, key = renderer.overflow
                 if start_size + size > room:
                     reason = f"the entry alone takes a file past max_bytes ({self._max_bytes:,})"
                     reject(on_error, reason, number, entry)
-                    continue
-                self._finish(part, buffer, _newest(day, moments), count)
-                part = self._open()
-                buffer, pending, used, count = [start], start_size, start_size, 0
-                day = None
-                moments = {}
-            buffer.append(line)
-            pending += size
-            used += size
-            count += 1
-            if pending >= _FLUSH_SIZE:
-                part.write("".join(buffer).encode())
-                buffer, pending = [], 0
-                if self._progress is not None:
-                    self._progress(self.written + count, len(self.files))
-            lastmod = renderer.lastmod
-            if lastmod is None:
+                else:
+                    self._finish(part, buffer, _newest(newest), count)
+                    part = self._open()
+                    buffer, used, count, newest = [start, line], start_size + size, 1, {}
+                    if lastmod is not None:
+                        newest[key] = lastmod
+                number += 1
                 continue
-            if not isinstance(lastmod, datetime):
-                if day is None or lastmod > day:
-                    day = lastmod
-            else:
-                zone = lastmod.tzinfo
-                latest = moments.get(zone)
-                if latest is None or lastmod > latest:
-                    moments[zone] = lastmod
-        self._finish(part, buffer, _newest(day, moments), count)
+            if renderer.exhausted:
+                break
+            part.write("".join(buffer).encode())
+            buffer.clear()
+            if self._progress is not None:
+                self._progress(self.written + count, len(self.files))
+        self._finish(part, buffer, _newest(newest), count)
 
 
 def write_sitemaps(
@@ -221,7 +222,7 @@ def write_sitemaps(
     ``hostname``, ``on_error``, ``xsl`` and ``namespaces`` work as for
     :func:`iter_sitemap`. ``progress``, if given, is called as
     ``progress(urls_written, parts)`` as the files fill up (about every
-    megabyte of text) and whenever a part is complete. Returns the parts'
+    64 KiB of text) and whenever a part is complete. Returns the parts'
     paths in order, then the index's.
     """
     check_on_error(on_error)
@@ -240,18 +241,24 @@ def write_sitemaps(
 
     prefixes, entries = peek_prefixes(urls, chosen)
     start = document_start("urlset", prefixes, xsl)
-    parts = _Parts(folder, gzip, compresslevel, start, (max_urls, max_bytes), progress)
-    try:
-        parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
-        index = _TempFile(folder / INDEX_NAME, None)
-        parts.files.append(index)
-        listing = [(f"{base}/{part.final.name}", newest) for part, newest in parts.done]
-        index.write(b"".join(iter_sitemap_index(listing, xsl=xsl)))
-        index.close()
-    except BaseException:
-        for file in parts.files:
-            file.discard()
-        raise
+    limits = (max_urls, max_bytes)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-close") as closer:
+        parts = _Parts(folder, gzip, compresslevel, start, limits, progress, closer)
+        try:
+            parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
+            error = parts.settle()
+            if error is not None:
+                raise error
+            index = _TempFile(folder / INDEX_NAME, None)
+            parts.files.append(index)
+            listing = [(f"{base}/{part.final.name}", newest) for part, newest in parts.done]
+            index.write(b"".join(iter_sitemap_index(listing, xsl=xsl)))
+            index.close()
+        except BaseException:
+            parts.settle()
+            for file in parts.files:
+                file.discard()
+            raise
     written = [part.commit() for part, _ in parts.done]
     written.append(index.commit())
     _remove_stale_parts(folder, {path.name for path in written})

@@ -11,8 +11,8 @@ uses too, so that both always agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 from ._errors import SitemapError
@@ -32,6 +32,8 @@ from ._values import (
 from ._xml import EXTENSION_NAMESPACES, escape
 
 __all__ = [
+    "DATE_KEY",
+    "Reject",
     "UrlRenderer",
     "coerce_entry",
     "entry_loc",
@@ -43,11 +45,17 @@ __all__ = [
 #: Characters that need no percent-encoding in a loc, and no XML escaping but
 #: ``&`` (so not ``%``, ``'``, ``#``, spaces or non-ASCII, which take the
 #: general path).
-_PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]*"
-#: A plain root-relative loc (``/posts/1``, but not ``//host/...``).
-_PLAIN_RELATIVE = re.compile(f"/(?!/){_PLAIN}").fullmatch
+_PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]"
 _CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
 _CACHE_LIMIT = 4096
+#: ``"00"`` to ``"59"``: hours, minutes and seconds as ``datetime.isoformat`` writes them.
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(60))
+#: The key :meth:`UrlRenderer.fill` tracks the newest ``date`` lastmod under
+#: (datetimes go under their ``tzinfo``, ``None`` for naive ones).
+DATE_KEY = date
+
+#: ``on_reject(reason, number, entry)``: what :meth:`UrlRenderer.fill` calls for an invalid entry.
+Reject = Callable[[str, int, object], None]
 
 
 def coerce_entry(entry: object) -> Url:
@@ -143,12 +151,20 @@ class UrlRenderer:
     call, :attr:`lastmod` is the entry's ``lastmod`` as written (or ``None``):
     a ``date``, or a ``datetime`` with a fixed offset or naive (meaning UTC),
     maybe with the fraction of a second that is not written.
+
+    :meth:`fill` is the hot loop the writers run: it renders the common
+    entry inline and hands the rest to :meth:`render`.
     """
+
+    #: The entries :meth:`fill` renders inline (a subclass may turn that off with ``None``).
+    _fast_type: type | None = Url
 
     def __init__(self, hostname: str | None, declared: Collection[str]) -> None:
         self.resolver = LocResolver(hostname)
         self._site = ""  # "https://example.com", once the site is known
-        self._room = 0  # the longest root-relative loc that fits after it
+        #: Whether a loc is plain and fits the length limit once on the site: a
+        #: root-relative one (``/posts/1``, but not ``//host/...``) or an absolute one.
+        self._plain_relative: Callable[[str], object] = _never
         self._plain_absolute: Callable[[str], object] = _never
         self._update_site()
         #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
@@ -160,15 +176,27 @@ class UrlRenderer:
         self._priority_cache: dict[float, str] = {}
         #: Fixed-offset zones already found to fit the schema.
         self._zones: set[timezone] = set()
+        #: ``<lastmod>YYYY-MM-DDT`` per day, for datetimes.
+        self._day_prefixes: dict[date, str] = {}
+        #: The offset and end tag written after a datetime, per zone found to fit
+        #: the schema (``None``: naive, written as UTC).
+        self._suffixes: dict[tzinfo | None, str] = {None: "+00:00</lastmod>"}
         #: The ``lastmod`` of the entry rendered last, as written.
         self.lastmod: date | None = None
+        #: After :meth:`fill`: whether ``entries`` ran out, and the entry that did not
+        #: fit as ``(entry, line, size, lastmod, newest_key)``, if one did not.
+        self.exhausted = False
+        self.overflow: tuple[object, str, int, date | None, object] | None = None
 
     def _update_site(self) -> None:
         origin = self.resolver.origin
         if origin is not None and len(origin.prefix) + 1 >= MIN_LOC_LENGTH:
             self._site = origin.prefix
-            self._room = MAX_LOC_LENGTH - len(origin.prefix)
-            self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}/{_PLAIN}").fullmatch
+            room = MAX_LOC_LENGTH - len(origin.prefix)  # for the path, query and fragment
+            if room >= 1:
+                path = f"/{_PLAIN}{{0,{room - 1}}}"
+                self._plain_relative = re.compile(f"(?!//){path}").fullmatch
+                self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}{path}").fullmatch
 
     def render(self, entry: object) -> str:
         """The ``<url>`` line for ``entry``; raises :class:`SitemapError` if it is invalid."""
@@ -188,10 +216,10 @@ class UrlRenderer:
             loc, lastmod, changefreq, priority = url.loc, url.lastmod, url.changefreq, url.priority
 
         site = self._site  # written before loc: "" when loc is already absolute
-        if loc.__class__ is str and site and _PLAIN_RELATIVE(loc) and len(loc) <= self._room:
+        if loc.__class__ is str and self._plain_relative(loc):
             if "&" in loc:
                 loc = loc.replace("&", "&amp;")
-        elif loc.__class__ is str and self._plain_absolute(loc) and len(loc) <= MAX_LOC_LENGTH:
+        elif loc.__class__ is str and self._plain_absolute(loc):
             site = ""
             if "&" in loc:
                 loc = loc.replace("&", "&amp;")
@@ -241,6 +269,136 @@ class UrlRenderer:
             f"{extensions}</url>\n"
         )
 
+    def fill(
+        self,
+        entries: Iterator[Any],
+        out: list[str],
+        limits: tuple[int, int, int],
+        on_reject: Reject,
+        number: int,
+        newest: dict[object, date] | None = None,
+    ) -> tuple[int, int, int]:
+        """Render entries from ``entries`` as lines appended to ``out``.
+
+        ``limits`` is ``(max_lines, max_bytes, stop_bytes)``: stop once the
+        lines added take ``stop_bytes`` (UTF-8), when ``entries`` runs out
+        (:attr:`exhausted`), or at the first line that would take them past
+        ``max_lines`` or ``max_bytes``, which is left in :attr:`overflow`.
+        An invalid entry goes to ``on_reject(reason, number, entry)``;
+        ``number`` counts the entries read before. With ``newest``, each
+        line's lastmod is kept there if it is the newest under its key: the
+        ``tzinfo`` of a datetime (``None`` for a naive one), else ``DATE_KEY``.
+        Returns the lines added, their size, and the number of the next entry.
+
+        The common entry (a :class:`Url` with a plain loc on the site, a
+        ``date`` or a ``datetime`` in a fixed zone or naive, a changefreq and
+        a priority seen before) is rendered here, without a call per entry;
+        every other one goes through :meth:`render`, which checks it in full
+        and primes the caches the next one uses.
+        """
+        max_lines, max_bytes, stop_bytes = limits
+        append = out.append
+        render = self.render
+        fast_type: Any = self._fast_type
+        site, plain_relative = self._site, self._plain_relative
+        plain_absolute = self._plain_absolute
+        days, day_prefixes, suffixes = self._lastmod_cache, self._day_prefixes, self._suffixes
+        changefreqs, priorities, two = _CHANGEFREQ_XML, self._priority_cache, _TWO_DIGITS
+        count = used = 0
+        self.overflow = None
+        self.exhausted = False
+        key: Any = None
+        for entry in entries:
+            line: str | None = None
+            if entry.__class__ is fast_type and not (
+                entry.images or entry.videos or entry.news is not None or entry.alternates
+            ):
+                loc, lastmod, changefreq, priority = (
+                    entry.loc,
+                    entry.lastmod,
+                    entry.changefreq,
+                    entry.priority,
+                )
+                prefix: str | None = None
+                if loc.__class__ is str:
+                    if plain_relative(loc):
+                        prefix = site
+                    elif plain_absolute(loc):
+                        prefix = ""
+                changefreq_xml = (
+                    changefreqs.get(changefreq)
+                    if changefreq.__class__ is str
+                    else ""
+                    if changefreq is None
+                    else None
+                )
+                kind = priority.__class__
+                priority_xml = (
+                    priorities.get(priority)
+                    if kind is float or kind is int
+                    else ""
+                    if priority is None
+                    else None
+                )
+                if prefix is not None and changefreq_xml is not None and priority_xml is not None:
+                    if "&" in loc:
+                        loc = loc.replace("&", "&amp;")
+                    kind = lastmod.__class__
+                    if kind is datetime:
+                        key = lastmod.tzinfo
+                        suffix = suffixes.get(key)
+                        if suffix is not None:
+                            day = day_prefixes.get(lastmod.date()) or self._day_prefix(lastmod)
+                            line = (
+                                f"<url><loc>{prefix}{loc}</loc>{day}{two[lastmod.hour]}:"
+                                f"{two[lastmod.minute]}:{two[lastmod.second]}{suffix}"
+                                f"{changefreq_xml}{priority_xml}</url>\n"
+                            )
+                    elif kind is date or lastmod is None:
+                        key = DATE_KEY
+                        lastmod_xml = "" if lastmod is None else days.get(lastmod)
+                        if lastmod_xml is not None:
+                            line = (
+                                f"<url><loc>{prefix}{loc}</loc>{lastmod_xml}"
+                                f"{changefreq_xml}{priority_xml}</url>\n"
+                            )
+            if line is None:
+                try:
+                    line = render(entry)
+                except SitemapError as exc:
+                    on_reject(str(exc), number + count, entry)
+                    number += 1  # counts the rejected entries; the lines are added at the end
+                    continue
+                site, plain_relative = self._site, self._plain_relative
+                plain_absolute = self._plain_absolute
+                lastmod = self.lastmod
+                key = lastmod.tzinfo if isinstance(lastmod, datetime) else DATE_KEY
+                size = len(line) if line.isascii() else len(line.encode())
+            else:
+                size = len(line)  # plain locs and the markup are ASCII
+            if count == max_lines or used + size > max_bytes:
+                self.overflow = (entry, line, size, lastmod, key)
+                return count, used, number + count
+            append(line)
+            count += 1
+            used += size
+            if newest is not None and lastmod is not None:
+                latest = newest.get(key)
+                if latest is None or lastmod > latest:
+                    newest[key] = lastmod
+            if used >= stop_bytes:
+                return count, used, number + count
+        self.exhausted = True
+        return count, used, number + count
+
+    def _day_prefix(self, moment: datetime) -> str:
+        """``<lastmod>YYYY-MM-DDT`` for ``moment``'s day, remembered for the next ones."""
+        day = moment.date()
+        if len(self._day_prefixes) >= _CACHE_LIMIT:
+            self._day_prefixes.clear()
+        text = self._day_prefixes[day] = f"<lastmod>{day.isoformat()}T"
+        return text
+
     def _resolve(self, loc: object) -> str:
         uri = self.resolver.resolve(loc)
         if not self._site:
@@ -252,6 +410,8 @@ class UrlRenderer:
         zone = value.tzinfo if isinstance(value, datetime) else None
         if isinstance(zone, timezone) and zone.__class__ is timezone and fixed_offset_ok(zone):
             self._zones.add(zone)
+            offset = datetime(2000, 1, 1, tzinfo=zone).isoformat()[19:]  # "+02:00"
+            self._suffixes[zone] = f"{offset}</lastmod>"
         normalised = normalise_lastmod(value)
         text = f"<lastmod>{normalised.isoformat()}</lastmod>"
         if value.__class__ is date:

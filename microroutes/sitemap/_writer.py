@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from itertools import chain, islice
 from typing import Literal
 
@@ -105,8 +106,8 @@ def utf8_length(text: str) -> int:
 
 def _document(
     parts: tuple[str, str, str],
-    entries: Iterable[object],
-    render: Callable[[object], str],
+    entries: Iterator[object],
+    renderer: UrlRenderer,
     on_error: OnError,
     max_entries: int | None = MAX_URLS,
     max_bytes: int | None = MAX_BYTES,
@@ -118,33 +119,26 @@ def _document(
     """
     start, end, what = parts
     buffer = [start]
-    append = buffer.append
     total = utf8_length(start)
-    flush_at = total + CHUNK_SIZE
     most = sys.maxsize if max_entries is None else max_entries
     room = sys.maxsize if max_bytes is None else max_bytes - len(end)
-    count = rejected = 0
-    for entry in entries:
-        try:
-            line = render(entry)
-        except SitemapError as exc:
-            reject(on_error, str(exc), count + rejected, entry)
-            rejected += 1
-            continue
-        size = len(line) if line.isascii() else len(line.encode())
-        if count == most or total + size > room:
+    on_reject = partial(reject, on_error)
+    count = number = 0
+    while True:
+        limits = (most - count, room - total, CHUNK_SIZE)
+        added, size, number = renderer.fill(entries, buffer, limits, on_reject, number)
+        count += added
+        total += size
+        if renderer.overflow is not None:
             limit = f"{most:,} entries" if count == most else f"{max_bytes:,} bytes"
             reason = f"one {what} holds at most {limit} (write_sitemaps splits into files)"
-            reject(on_error, reason, count + rejected, entry)
+            reject(on_error, reason, number, renderer.overflow[0])
             break
-        count += 1
-        total += size
-        append(line)
-        if total >= flush_at:
-            yield "".join(buffer).encode()
-            buffer.clear()
-            flush_at = total + CHUNK_SIZE
-    append(end)
+        if renderer.exhausted:
+            break
+        yield "".join(buffer).encode()
+        buffer.clear()
+    buffer.append(end)
     yield "".join(buffer).encode()
 
 
@@ -192,8 +186,8 @@ def iter_sitemap(
     def generate() -> Iterator[bytes]:
         prefixes, entries = peek_prefixes(urls, chosen)
         parts = (document_start("urlset", prefixes, xsl), _URLSET_END, "urlset")
-        render = UrlRenderer(hostname, prefixes).render
-        yield from _document(parts, entries, render, on_error, max_urls, max_bytes)
+        renderer = UrlRenderer(hostname, prefixes)
+        yield from _document(parts, entries, renderer, on_error, max_urls, max_bytes)
 
     return generate()
 
@@ -225,10 +219,15 @@ def iter_sitemap_index(
     ``loc`` and optional ``lastmod``, or an :class:`IndexEntry`. An invalid
     entry, or more than 50,000, raises :class:`SitemapError`.
     """
-    resolver = LocResolver(None)
     start = document_start("sitemapindex", (), xsl)
+    parts = (start, _INDEX_END, "sitemap index")
+    return _document(parts, iter(sitemaps), _IndexRenderer(None, ()), "raise")
 
-    def render(entry: object) -> str:
-        return _index_line(entry, resolver)
 
-    return _document((start, _INDEX_END, "sitemap index"), sitemaps, render, "raise")
+class _IndexRenderer(UrlRenderer):
+    """Renders index entries, every one through :meth:`render`."""
+
+    _fast_type = None
+
+    def render(self, entry: object) -> str:
+        return _index_line(entry, self.resolver)
