@@ -334,20 +334,18 @@ class App:
             response = self._call(endpoint, loaded.table, method, req, environ)
         finally:
             req.close()
-        body = response.body
-        if not isinstance(body, bytes):
-            if not isinstance(body, StreamedBody):  # not pulled inside a middleware chain
-                body = StreamedBody.start(body, endpoint.route.file)
-            if method == "HEAD":
-                # Sent with its length: a HEAD answer without one would make a
-                # server announce chunks it then never sends (waitress writes
-                # a stray last chunk).
-                if response.get_header("Content-Length") is None:
-                    response.set_header("Content-Length", str(body.drain()))
-                else:
-                    body.close()
-                body = b""
-            response.body = body
+        if isinstance(response.body, bytes):  # the common case, checked inline
+            return response
+        body = _started(response, endpoint.route.file).body  # unless a middleware chain did
+        if method == "HEAD" and isinstance(body, StreamedBody):
+            # Sent with its length: a HEAD answer without one would make a
+            # server announce chunks it then never sends (waitress writes
+            # a stray last chunk).
+            if response.get_header("Content-Length") is None:
+                response.set_header("Content-Length", str(body.drain()))
+            else:
+                body.close()
+            response.body = b""
         return response
 
     def _call(
