@@ -62,24 +62,18 @@ _c_encode = (
 )
 
 
-def is_model(value: object) -> bool:
-    """True for an instance of a dataclass, a ``msgspec.Struct`` or a pydantic model."""
-    kind = type(value)
-    return (
-        hasattr(kind, "__dataclass_fields__")
-        or isinstance(value, msgspec.Struct)
-        or hasattr(kind, "__pydantic_fields__")
-    )
-
-
 def typed_builtins(value: object) -> object:
-    """A model (see :func:`is_model`) or an ``Enum`` as builtins the JSON encoder takes.
+    """A model (a dataclass, ``msgspec.Struct`` or pydantic model instance) or an ``Enum``
+    as builtins the JSON encoder takes.
 
     Nested values are left to the encoder. Anything else is a ``TypeError``.
     """
     if isinstance(value, enum.Enum):
         return value.value
-    return _converter(type(value))(value)
+    convert = _model_converter(type(value))
+    if convert is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return convert(value)
 
 
 #: How each model class met so far becomes builtins, made on its first use (one entry
@@ -87,8 +81,8 @@ def typed_builtins(value: object) -> object:
 _converters: dict[type, Callable[[Any], object]] = {}
 
 
-def _converter(kind: type) -> Callable[[Any], object]:
-    """How ``kind``, a model class, becomes builtins; ``TypeError`` for any other class."""
+def _model_converter(kind: type) -> Callable[[Any], object] | None:
+    """How ``kind`` becomes builtins if it is a model class, else ``None``."""
     convert = _converters.get(kind)
     if convert is not None:
         return convert
@@ -101,7 +95,7 @@ def _converter(kind: type) -> Callable[[Any], object]:
         # default-valued fields on the class only, and to_builtins would leave them out.
         convert = _dataclass_converter(tuple(field.name for field in dataclasses.fields(kind)))
     else:
-        raise TypeError(f"{kind.__name__} is not JSON serializable")
+        return None
     _converters[kind] = convert
     return convert
 
@@ -467,10 +461,11 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
             raise _json_error(error, where) from error
     if isinstance(value, Response):
         return value
-    convert = _converters.get(type(value))
-    if convert is not None or is_model(value):  # a dataclass, Struct or pydantic model: JSON
-        try:  # inline too: every typed answer's path
-            return res.json((convert or _converter(type(value)))(value))
+    # The cache looked up inline: every typed answer takes this path.
+    convert = _converters.get(type(value)) or _model_converter(type(value))
+    if convert is not None:  # a dataclass, msgspec.Struct or pydantic model: JSON, like a dict
+        try:
+            return res.json(convert(value))
         except (TypeError, ValueError) as error:
             raise _json_error(error, where) from error
     if isinstance(value, (str, bytes, bytearray, memoryview)):
