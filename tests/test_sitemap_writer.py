@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import pickle
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from lxml import etree
 from sitemap_schemas import INDEX_SCHEMA, URLSET_SCHEMA
@@ -498,9 +499,21 @@ def test_urls_are_frozen_hashable_values_in_canonical_shape() -> None:
     assert len({url, same}) == 1
     assert url.images == (Image("/i.jpg"),)
     assert url.alternates == (("en", "/a"),)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         url.loc = "/b"  # type: ignore[misc]
-    assert dataclasses.replace(url, loc="/b").loc == "/b"
+    assert msgspec.structs.replace(url, loc="/b").loc == "/b"
+    changed = msgspec.structs.replace(url, images=["/j.jpg"], alternates={})
+    assert changed.images == (Image("/j.jpg"),)
+    assert changed.alternates == ()
+    for empty in ([], None, {}, ()):
+        bare = Url("/a", None, None, None, empty, empty, None, empty)  # type: ignore[arg-type]
+        assert (bare.images, bare.videos, bare.alternates) == ((), (), ())
+        assert bare == Url("/a")
+    assert Url("/a", news={"publication_name": "P", "publication_language": "en",
+                           "publication_date": "2024-01-01", "title": "T"}).news == News(
+        "P", "en", "2024-01-01", "T"
+    )  # fmt: skip
+    assert pickle.loads(pickle.dumps(url)) == url
     assert Video("/t", "T", "D", content_loc="/v", tags=["x"], platform="web").tags == ("x",)
 
 

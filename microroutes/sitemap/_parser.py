@@ -229,7 +229,7 @@ def _video(node: _Node) -> Video:
     uploader = node.find(_VIDEO + "uploader")
     if uploader is not None:
         fields["uploader_info"] = uploader.attributes.get("info")
-    known = Video.__dataclass_fields__
+    known = Video.__struct_fields__
     return Video(**{name: value for name, value in fields.items() if name in known})
 
 
