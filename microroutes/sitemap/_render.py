@@ -2,10 +2,11 @@
 
 :class:`UrlRenderer` is the writer's hot path. The common entry (a loc on
 the site, a ``date``, a changefreq, a float priority) goes through a few
-type checks, one regular-expression scan of the loc and dictionary look-ups
-of ready-made elements; anything else takes the general path through the
-normalisers in ``_values`` and ``_extensions``, which :func:`normalise_url`
-uses too, so that both always agree.
+type checks, a regular-expression scan of its loc (one scan for a batch of
+entries) and dictionary look-ups of ready-made elements; anything else
+takes the general path through the normalisers in ``_values`` and
+``_extensions``, which :func:`normalise_url` uses too, so that both always
+agree.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from ._errors import SitemapError
@@ -32,6 +35,7 @@ from ._values import (
 from ._xml import EXTENSION_NAMESPACES, escape
 
 __all__ = [
+    "BATCH",
     "DATE_KEY",
     "Reject",
     "UrlRenderer",
@@ -48,6 +52,10 @@ __all__ = [
 _PLAIN = r"[A-Za-z0-9\-._~:/?@!$&()*+,;=]"
 _CHANGEFREQ_XML = {value: f"<changefreq>{value}</changefreq>" for value in CHANGEFREQS}
 _CACHE_LIMIT = 4096
+#: :meth:`UrlRenderer.fill` reads entries this many at a time, so that one scan
+#: checks all their locs: a regular-expression call costs more than its scan.
+BATCH = 256
+_loc_of = attrgetter("loc")
 #: ``"00"`` to ``"59"``: hours, minutes and seconds as ``datetime.isoformat`` writes them.
 _TWO_DIGITS = tuple(f"{number:02d}" for number in range(60))
 #: The key :meth:`UrlRenderer.fill` tracks the newest ``date`` lastmod under
@@ -166,6 +174,9 @@ class UrlRenderer:
         #: root-relative one (``/posts/1``, but not ``//host/...``) or an absolute one.
         self._plain_relative: Callable[[str], object] = _never
         self._plain_absolute: Callable[[str], object] = _never
+        #: The same for a batch of locs joined by newlines: whether all of them are.
+        self._all_plain_relative: Callable[[str], object] = _never
+        self._all_plain_absolute: Callable[[str], object] = _never
         self._update_site()
         #: ``""`` for a prefix the document declares, else the declaration to repeat locally.
         self._xmlns = {
@@ -187,6 +198,8 @@ class UrlRenderer:
         #: fit as ``(entry, line, size, lastmod, newest_key)``, if one did not.
         self.exhausted = False
         self.overflow: tuple[object, str, int, date | None, object] | None = None
+        #: Entries read from ``entries`` but not rendered yet, which the next fill takes first.
+        self._pending: list[Any] = []
 
     def _update_site(self) -> None:
         origin = self.resolver.origin
@@ -195,8 +208,31 @@ class UrlRenderer:
             room = MAX_LOC_LENGTH - len(origin.prefix)  # for the path, query and fragment
             if room >= 1:
                 path = f"/{_PLAIN}{{0,{room - 1}}}"
-                self._plain_relative = re.compile(f"(?!//){path}").fullmatch
-                self._plain_absolute = re.compile(f"{re.escape(origin.prefix)}{path}").fullmatch
+                relative = f"(?!//){path}"
+                absolute = f"{re.escape(origin.prefix)}{path}"
+                self._plain_relative = re.compile(relative).fullmatch
+                self._plain_absolute = re.compile(absolute).fullmatch
+                # _PLAIN has no newline, so each line of the batch is matched whole.
+                self._all_plain_relative = re.compile(f"{relative}(?:\n{relative})*").fullmatch
+                self._all_plain_absolute = re.compile(f"{absolute}(?:\n{absolute})*").fullmatch
+
+    def _batch_prefix(self, batch: list[Any]) -> str | None:
+        """What every loc of ``batch`` is written after, if each is plain: the site or ``""``.
+
+        ``None`` when one of them is not plain, or not a string, or when the
+        locs are both relative and absolute: then each is checked on its own.
+        """
+        try:
+            locs = "\n".join(map(_loc_of, batch))
+        except Exception:  # an entry without a string loc, which fill checks on its own
+            return None
+        if locs.count("\n") != len(batch) - 1:  # a loc holds a newline: one line is not one loc
+            return None
+        if self._all_plain_relative(locs):
+            return self._site
+        if self._all_plain_absolute(locs):
+            return ""
+        return None
 
     def render(self, entry: object) -> str:
         """The ``<url>`` line for ``entry``; raises :class:`SitemapError` if it is invalid."""
@@ -294,7 +330,9 @@ class UrlRenderer:
         ``date`` or a ``datetime`` in a fixed zone or naive, a changefreq and
         a priority seen before) is rendered here, without a call per entry;
         every other one goes through :meth:`render`, which checks it in full
-        and primes the caches the next one uses.
+        and primes the caches the next one uses. Entries are read
+        :data:`BATCH` at a time; those read but not rendered when it returns
+        come first in the next call.
         """
         max_lines, max_bytes, stop_bytes = limits
         append = out.append
@@ -308,86 +346,104 @@ class UrlRenderer:
         self.overflow = None
         self.exhausted = False
         key: Any = None
-        for entry in entries:
-            line: str | None = None
-            if entry.__class__ is fast_type and not (
-                entry.images or entry.videos or entry.news is not None or entry.alternates
-            ):
-                loc, lastmod, changefreq, priority = (
-                    entry.loc,
-                    entry.lastmod,
-                    entry.changefreq,
-                    entry.priority,
-                )
-                prefix: str | None = None
-                if loc.__class__ is str:
-                    if plain_relative(loc):
-                        prefix = site
-                    elif plain_absolute(loc):
-                        prefix = ""
-                changefreq_xml = (
-                    changefreqs.get(changefreq)
-                    if changefreq.__class__ is str
-                    else ""
-                    if changefreq is None
-                    else None
-                )
-                kind = priority.__class__
-                priority_xml = (
-                    priorities.get(priority)
-                    if kind is float or kind is int
-                    else ""
-                    if priority is None
-                    else None
-                )
-                if prefix is not None and changefreq_xml is not None and priority_xml is not None:
-                    if "&" in loc:
-                        loc = loc.replace("&", "&amp;")
-                    kind = lastmod.__class__
-                    if kind is datetime:
-                        key = lastmod.tzinfo
-                        suffix = suffixes.get(key)
-                        if suffix is not None:
-                            day = day_prefixes.get(lastmod.date()) or self._day_prefix(lastmod)
-                            line = (
-                                f"<url><loc>{prefix}{loc}</loc>{day}{two[lastmod.hour]}:"
-                                f"{two[lastmod.minute]}:{two[lastmod.second]}{suffix}"
-                                f"{changefreq_xml}{priority_xml}</url>\n"
-                            )
-                    elif kind is date or lastmod is None:
-                        key = DATE_KEY
-                        lastmod_xml = "" if lastmod is None else days.get(lastmod)
-                        if lastmod_xml is not None:
-                            line = (
-                                f"<url><loc>{prefix}{loc}</loc>{lastmod_xml}"
-                                f"{changefreq_xml}{priority_xml}</url>\n"
-                            )
-            if line is None:
-                try:
-                    line = render(entry)
-                except SitemapError as exc:
-                    on_reject(str(exc), number + count, entry)
-                    number += 1  # counts the rejected entries; the lines are added at the end
-                    continue
-                site, plain_relative = self._site, self._plain_relative
-                plain_absolute = self._plain_absolute
-                lastmod = self.lastmod
-                key = lastmod.tzinfo if isinstance(lastmod, datetime) else DATE_KEY
-                size = len(line) if line.isascii() else len(line.encode())
-            else:
-                size = len(line)  # plain locs and the markup are ASCII
-            if count == max_lines or used + size > max_bytes:
-                self.overflow = (entry, line, size, lastmod, key)
-                return count, used, number + count
-            append(line)
-            count += 1
-            used += size
-            if newest is not None and lastmod is not None:
-                latest = newest.get(key)
-                if latest is None or lastmod > latest:
-                    newest[key] = lastmod
-            if used >= stop_bytes:
-                return count, used, number + count
+        batch, self._pending = self._pending, []
+        while True:
+            if not batch:
+                batch = list(islice(entries, BATCH))
+                if not batch:
+                    break
+            # Entries read before this batch: with number + count, where fill stopped in it.
+            start = number + count
+            batch_prefix = None if fast_type is None else self._batch_prefix(batch)
+            for entry in batch:
+                line: str | None = None
+                if entry.__class__ is fast_type and not (
+                    entry.images or entry.videos or entry.news is not None or entry.alternates
+                ):
+                    loc, lastmod, changefreq, priority = (
+                        entry.loc,
+                        entry.lastmod,
+                        entry.changefreq,
+                        entry.priority,
+                    )
+                    prefix: str | None = None
+                    if loc.__class__ is str:
+                        if batch_prefix is not None:
+                            prefix = batch_prefix
+                        elif plain_relative(loc):
+                            prefix = site
+                        elif plain_absolute(loc):
+                            prefix = ""
+                    changefreq_xml = (
+                        changefreqs.get(changefreq)
+                        if changefreq.__class__ is str
+                        else ""
+                        if changefreq is None
+                        else None
+                    )
+                    kind = priority.__class__
+                    priority_xml = (
+                        priorities.get(priority)
+                        if kind is float or kind is int
+                        else ""
+                        if priority is None
+                        else None
+                    )
+                    if (
+                        prefix is not None
+                        and changefreq_xml is not None
+                        and priority_xml is not None
+                    ):
+                        if "&" in loc:
+                            loc = loc.replace("&", "&amp;")
+                        kind = lastmod.__class__
+                        if kind is datetime:
+                            key = lastmod.tzinfo
+                            suffix = suffixes.get(key)
+                            if suffix is not None:
+                                day = day_prefixes.get(lastmod.date()) or self._day_prefix(lastmod)
+                                line = (
+                                    f"<url><loc>{prefix}{loc}</loc>{day}{two[lastmod.hour]}:"
+                                    f"{two[lastmod.minute]}:{two[lastmod.second]}{suffix}"
+                                    f"{changefreq_xml}{priority_xml}</url>\n"
+                                )
+                        elif kind is date or lastmod is None:
+                            key = DATE_KEY
+                            lastmod_xml = "" if lastmod is None else days.get(lastmod)
+                            if lastmod_xml is not None:
+                                line = (
+                                    f"<url><loc>{prefix}{loc}</loc>{lastmod_xml}"
+                                    f"{changefreq_xml}{priority_xml}</url>\n"
+                                )
+                if line is None:
+                    try:
+                        line = render(entry)
+                    except SitemapError as exc:
+                        on_reject(str(exc), number + count, entry)
+                        number += 1  # counts the rejected entries; the lines are added at the end
+                        continue
+                    site, plain_relative = self._site, self._plain_relative
+                    plain_absolute = self._plain_absolute
+                    lastmod = self.lastmod
+                    key = lastmod.tzinfo if isinstance(lastmod, datetime) else DATE_KEY
+                    size = len(line) if line.isascii() else len(line.encode())
+                else:
+                    size = len(line)  # plain locs and the markup are ASCII
+                if count == max_lines or used + size > max_bytes:
+                    self.overflow = (entry, line, size, lastmod, key)
+                    self._pending = batch[number + count - start + 1 :]
+                    return count, used, number + count
+                append(line)
+                count += 1
+                used += size
+                if newest is not None and lastmod is not None:
+                    latest = newest.get(key)
+                    if latest is None or lastmod > latest:
+                        newest[key] = lastmod
+                if used >= stop_bytes:
+                    self._pending = batch[number + count - start :]
+                    return count, used, number + count
+            batch = []
         self.exhausted = True
         return count, used, number + count
 

@@ -171,7 +171,8 @@ def iter_sitemap(
     in bounded memory. To hold it to the protocol's limits, pass
     ``max_urls=MAX_URLS`` (50,000) and ``max_bytes=MAX_BYTES`` (52,428,800):
     the entry that would cross one gets the same ``on_error`` policy, and with
-    ``"warn"`` or ``"skip"`` the input is not read further.
+    ``"warn"`` or ``"skip"`` the input is not read further than the entries
+    already read ahead (the first 1,000, then 256 at a time).
     :func:`write_sitemaps` splits a sitemap into files within both limits.
     """
     check_on_error(on_error)
