@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -240,3 +242,35 @@ def test_progress_reports_urls_written_and_parts(tmp_path: Path) -> None:
     assert finished[-3:] == [(10_000, 1), (20_000, 2), (25_000, 3)]
     assert calls == sorted(calls)  # never backwards
     assert all(1 <= parts <= 3 for _, parts in calls)
+
+
+_FULL_DISK = """
+import errno, hashlib, os, resource, signal, sys
+from pathlib import Path
+from microroutes.sitemap import write_sitemaps
+
+folder, gzip = Path(sys.argv[1]), sys.argv[2] == "gzip"
+# Locs that compress badly, so that even the gzip part outgrows the limit.
+urls = (f"/p/{hashlib.sha256(str(n).encode()).hexdigest()}" for n in range(40_000))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, resource.RLIM_INFINITY))
+try:
+    write_sitemaps(urls, folder, hostname="https://example.com",
+                   base_url="https://example.com/s", gzip=gzip)
+except OSError as exc:
+    print(errno.errorcode[exc.errno])
+"""
+
+
+@pytest.mark.parametrize("kind", ["plain", "gzip"])
+def test_a_failing_write_leaves_the_previous_files_and_no_temporary_ones(
+    tmp_path: Path, kind: str
+) -> None:
+    write(numbered(30), tmp_path, max_urls=10, gzip=kind == "gzip")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(tmp_path), kind],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "EFBIG\n", "")
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before

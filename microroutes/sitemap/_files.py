@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import date, datetime, time, timezone
@@ -114,12 +115,15 @@ class _Parts:
         start: str,
         limits: tuple[int, int],
         progress: Progress | None,
-        closer: Executor,
+        writer: Executor,
     ) -> None:
         self._folder = folder
-        #: Where finished parts are closed and synced to disk, while the next one fills.
-        self._closer = closer
+        #: One thread, so in order: where gzip pieces are compressed and finished parts
+        #: closed and synced to disk, while the main thread renders the next entries.
+        self._writer = writer
         self._closing: list[Future[None]] = []
+        #: Compressed writes handed to the same thread, the oldest first.
+        self._writing: deque[Future[None]] = deque()
         self._progress = progress
         #: Entries in the parts finished so far.
         self.written = 0
@@ -137,10 +141,24 @@ class _Parts:
         self.files.append(part)
         return part
 
+    def _write(self, part: _TempFile, data: bytes) -> None:
+        """Append ``data`` to ``part``: gzip compresses in the writer thread.
+
+        zlib lets go of the GIL while it compresses, so the next entries are
+        rendered meanwhile; at most two pieces wait, so memory stays bounded,
+        and a write that failed raises here.
+        """
+        if self._level is None:
+            part.write(data)
+            return
+        self._writing.append(self._writer.submit(part.write, data))
+        if len(self._writing) > 2:
+            self._writing.popleft().result()
+
     def _finish(self, part: _TempFile, buffer: list[str], newest: date | None, count: int) -> None:
         buffer.append(_URLSET_END)
-        part.write("".join(buffer).encode())
-        self._closing.append(self._closer.submit(part.close))
+        self._write(part, "".join(buffer).encode())
+        self._closing.append(self._writer.submit(part.close))
         self.done.append((part, newest))
         self.written += count
         if self._progress is not None:
@@ -148,7 +166,7 @@ class _Parts:
 
     def settle(self) -> BaseException | None:
         """Wait until every finished part is closed; the first error closing one, if any."""
-        errors = [future.exception() for future in self._closing]
+        errors = [future.exception() for future in (*self._writing, *self._closing)]
         return next((error for error in errors if error is not None), None)
 
     def write_all(
@@ -184,7 +202,7 @@ class _Parts:
                 continue
             if renderer.exhausted:
                 break
-            part.write("".join(buffer).encode())
+            self._write(part, "".join(buffer).encode())
             buffer.clear()
             if self._progress is not None:
                 self._progress(self.written + count, len(self.files))
@@ -242,8 +260,8 @@ def write_sitemaps(
     prefixes, entries = peek_prefixes(urls, chosen)
     start = document_start("urlset", prefixes, xsl)
     limits = (max_urls, max_bytes)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-close") as closer:
-        parts = _Parts(folder, gzip, compresslevel, start, limits, progress, closer)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitemap-writer") as writer:
+        parts = _Parts(folder, gzip, compresslevel, start, limits, progress, writer)
         try:
             parts.write_all(entries, UrlRenderer(hostname, prefixes), on_error)
             error = parts.settle()
