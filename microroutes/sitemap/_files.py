@@ -74,8 +74,11 @@ class _TempFile:
 
     def discard(self) -> None:
         """Close without caring about errors and delete the temporary file."""
-        with contextlib.suppress(OSError):
-            self._raw.close()
+        # The gzip layer first: left open, it would try to finish the closed file
+        # when it is collected.
+        for stream in (self._out, self._raw):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
         with contextlib.suppress(OSError):
             self.temp.unlink()
 
