@@ -240,7 +240,7 @@ def test_a_typed_body_and_its_statuses(document: dict[str, Any]) -> None:
     }
     assert responses["409"]["description"] == "The name is taken."
     assert responses["415"] == response_ref("UnsupportedMediaType")
-    assert responses["422"] == response_ref("UnprocessableEntity")
+    assert responses["422"] == response_ref("UnprocessableContent")
 
 
 def test_typed_path_parameters_and_several_answers(document: dict[str, Any]) -> None:

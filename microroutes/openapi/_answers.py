@@ -10,12 +10,12 @@ annotated members documents each of them. No annotation, ``None`` or
 from __future__ import annotations
 
 import collections.abc
-import http
 import types
 import typing
 from dataclasses import dataclass
 from typing import Any
 
+from ..http import status_phrase
 from ..response import Response
 
 __all__ = ["Answer", "SuccessPlan", "plan_success"]
@@ -93,7 +93,7 @@ def _plan(annotation: Any) -> SuccessPlan:
     answer = _answer_of(annotation)
     inner = typing.get_args(annotation)[0] if answer is not None else annotation
     status = answer.status if answer is not None else 200
-    phrase = http.HTTPStatus(status).phrase
+    phrase = status_phrase(status)
     description = answer.description if answer and answer.description else phrase
     media_type = answer.media_type if answer is not None else None
     if inner is None or inner is type(None):

@@ -9,12 +9,12 @@ cases; a route module lists the statuses its own handlers raise in
 
 from __future__ import annotations
 
-import http
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 from ..errors import SiteError
+from ..http import status_phrase
 
 __all__ = [
     "ERRORS_SETTING",
@@ -95,10 +95,9 @@ FRAMEWORK_ERRORS: dict[int, str] = {
     422: "The body or query does not fit its type; detail lists each problem and where it is.",
     500: "An unexpected error in the handler.",
 }
-#: Each framework error's name in ``components.responses``, e.g. ``NotFound``.
-_NAMES = {
-    status: http.HTTPStatus(status).name.title().replace("_", "") for status in FRAMEWORK_ERRORS
-}
+#: Each framework error's name in ``components.responses``, e.g. ``NotFound``: its
+#: RFC 9110 phrase, the same under every Python version (3.13 renamed 413 and 422).
+_NAMES = {status: status_phrase(status).replace(" ", "") for status in FRAMEWORK_ERRORS}
 
 
 def _content(status: int) -> dict[str, Any]:
@@ -113,7 +112,7 @@ def error_response(status: int, description: str | None = None) -> dict[str, Any
     """The Response Object for an error ``status``; shared unless ``description`` is given."""
     if description is None and status in _NAMES:
         return {"$ref": f"#/components/responses/{_NAMES[status]}"}
-    return _response(status, description or http.HTTPStatus(status).phrase)
+    return _response(status, description or status_phrase(status))
 
 
 def shared_responses() -> dict[str, Any]:
