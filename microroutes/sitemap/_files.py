@@ -168,7 +168,10 @@ class _Parts:
             self._progress(self.written, len(self.files))
 
     def settle(self) -> BaseException | None:
-        """Wait until every finished part is closed; the first error closing one, if any."""
+        """Wait until every write and close handed to the writer thread is done.
+
+        Returns the first error among them, if any.
+        """
         errors = [future.exception() for future in (*self._writing, *self._closing)]
         return next((error for error in errors if error is not None), None)
 
