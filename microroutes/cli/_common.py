@@ -9,8 +9,9 @@ from types import FrameType
 from typing import NamedTuple
 
 from ..app import App
+from ..serving import ACCESS_LOG_FORMATS
 
-__all__ = ["Server", "add_address", "add_site", "run_until_stopped"]
+__all__ = ["Server", "add_access_log_format", "add_address", "add_site", "run_until_stopped"]
 
 
 class Server(NamedTuple):
@@ -30,6 +31,16 @@ def add_address(parser: argparse.ArgumentParser) -> None:
     """The ``--host`` and ``--port`` options."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+
+
+def add_access_log_format(parser: argparse.ArgumentParser) -> None:
+    """The ``--access-log-format`` option."""
+    parser.add_argument(
+        "--access-log-format",
+        choices=ACCESS_LOG_FORMATS,
+        default="combined",
+        help="combined (Apache, plus microseconds) or json lines (default combined)",
+    )
 
 
 def _stop_on_sigterm() -> None:

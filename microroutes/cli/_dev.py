@@ -11,8 +11,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from ..app import App, reload_logger
 from ..errors import SiteError
-from ..serving import ACCESS_LOG_FORMATS, AccessLog
-from ._common import Server, add_address, add_site, run_until_stopped
+from ..serving import AccessLog
+from ._common import Server, add_access_log_format, add_address, add_site, run_until_stopped
 
 __all__ = ["CONSOLE_PATH", "register"]
 
@@ -33,12 +33,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=True,
         help="log one line per request to stderr (default on)",
     )
-    dev.add_argument(
-        "--access-log-format",
-        choices=ACCESS_LOG_FORMATS,
-        default="combined",
-        help="combined (Apache, plus microseconds) or json lines (default combined)",
-    )
+    add_access_log_format(dev)
     dev.set_defaults(run=_dev)
 
 

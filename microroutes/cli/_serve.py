@@ -7,13 +7,12 @@ import sys
 from pathlib import Path
 
 from ..serving import (
-    ACCESS_LOG_FORMATS,
     DEFAULT_GRACEFUL_TIMEOUT,
     SERVERS,
     ServeOptions,
     serve,
 )
-from ._common import add_address, add_site
+from ._common import add_access_log_format, add_address, add_site
 
 __all__ = ["register"]
 
@@ -44,12 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log one line per request to stderr"
     )
-    serve_parser.add_argument(
-        "--access-log-format",
-        choices=ACCESS_LOG_FORMATS,
-        default="combined",
-        help="combined (Apache, plus microseconds) or json lines (default combined)",
-    )
+    add_access_log_format(serve_parser)
     serve_parser.add_argument(
         "--graceful-timeout",
         type=float,
