@@ -10,6 +10,7 @@ Timing conventions (see benchmarks/README.md):
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import datetime as _dt
 import gc
@@ -25,11 +26,14 @@ from typing import Any
 __all__ = [
     "Environ",
     "WSGIApp",
+    "add_request_options",
     "best_per_op",
     "call_wsgi",
     "environ_factory",
     "format_table",
     "make_environ",
+    "measure_requests",
+    "net_report",
     "noop_start_response",
     "profile_requests",
     "run_requests",
@@ -202,6 +206,56 @@ def best_per_op(
         if progress:
             print(f"  round {round_no + 1}/{rounds} done", file=sys.stderr, flush=True)
     return best
+
+
+def add_request_options(parser: argparse.ArgumentParser, profiled: str) -> None:
+    """``--requests``, ``--rounds``, ``--profile`` (of the ``profiled`` case) and ``--top``."""
+    parser.add_argument("--requests", type=int, default=20_000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds (best one kept)")
+    parser.add_argument(
+        "--profile", action="store_true", help=f"cProfile {profiled} and print top functions"
+    )
+    parser.add_argument("--top", type=int, default=25, help="functions shown by --profile")
+
+
+def measure_requests(
+    apps: Mapping[str, WSGIApp],
+    harness: WSGIApp,
+    make: Callable[[], Environ],
+    requests: int,
+    rounds: int,
+) -> dict[str, float]:
+    """Best seconds per request of each app, and of ``harness`` under ``"(harness)"``."""
+
+    def case(app: WSGIApp) -> Callable[[int], float]:
+        return lambda n: run_requests(app, make, n)
+
+    cases = {name: case(app) for name, app in apps.items()}
+    cases["(harness)"] = case(harness)
+    return best_per_op(cases, requests, rounds, warmup=min(requests, 2000), progress=True)
+
+
+def net_report(best: dict[str, float], baselines: Mapping[str, str]) -> str:
+    """A table of :func:`measure_requests`' figures, also net of the harness.
+
+    ``baselines`` maps a column's heading to the app each ratio is taken to.
+    """
+    harness = best.pop("(harness)")
+    net = {name: seconds - harness for name, seconds in best.items()}
+    rows = [
+        [
+            name,
+            f"{seconds * 1e6:.2f}",
+            f"{net[name] * 1e6:.2f}",
+            *(f"{net[name] / net[baseline]:.2f}x" for baseline in baselines.values()),
+        ]
+        for name, seconds in best.items()
+    ]
+    header = ["app", "µs/request", "net µs/request", *baselines]
+    return (
+        f"{format_table(header, rows)}\n\nharness (environ + call loop + body handling): "
+        f"{harness * 1e6:.2f} µs/request, subtracted in 'net'; ratios use net times."
+    )
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -32,12 +32,12 @@ from typing import Any
 from _common import (
     Environ,
     WSGIApp,
-    best_per_op,
+    add_request_options,
     call_wsgi,
-    format_table,
     make_environ,
+    measure_requests,
+    net_report,
     profile_requests,
-    run_requests,
     versions,
 )
 
@@ -204,50 +204,13 @@ def check_answers(apps: dict[str, WSGIApp]) -> None:
             raise SystemExit(f"{name}: a bad quantity should be 422, got {status!r} {body!r}")
 
 
-def measure(apps: dict[str, WSGIApp], requests: int, rounds: int) -> dict[str, float]:
-    make = post_environ()
-
-    def case(app: WSGIApp) -> Callable[[int], float]:
-        return lambda n: run_requests(app, make, n)
-
-    cases = {name: case(app) for name, app in apps.items()}
-    cases["(harness)"] = case(harness_app())
-    return best_per_op(cases, requests, rounds, warmup=min(requests, 2000), progress=True)
-
-
-def report(best: dict[str, float]) -> str:
-    harness = best.pop("(harness)")
-    net = {name: seconds - harness for name, seconds in best.items()}
-    untyped, typed = net["microroutes untyped"], net["microroutes typed"]
-    rows = [
-        [
-            name,
-            f"{seconds * 1e6:.2f}",
-            f"{net[name] * 1e6:.2f}",
-            f"{net[name] / untyped:.2f}x",
-            f"{net[name] / typed:.2f}x",
-        ]
-        for name, seconds in best.items()
-    ]
-    header = ["app", "µs/request", "net µs/request", "vs untyped", "vs typed"]
-    return (
-        f"{format_table(header, rows)}\n\nharness (environ + call loop + body handling): "
-        f"{harness * 1e6:.2f} µs/request, subtracted in 'net'; ratios use net times."
-    )
-
-
 def profile(app: WSGIApp, requests: int, top: int) -> None:
     profile_requests(app, post_environ(), requests, top, f"microroutes typed, POST {PATH}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=20_000, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=7, help="rounds (best one kept)")
-    parser.add_argument(
-        "--profile", action="store_true", help="cProfile the typed case and print top functions"
-    )
-    parser.add_argument("--top", type=int, default=25, help="functions shown by --profile")
+    add_request_options(parser, "the typed case")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench_typed_") as tmp:
@@ -259,7 +222,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"POST {PATH} (5-field JSON body): {args.requests} requests x {args.rounds} rounds")
         print(versions("microroutes", "msgspec", "werkzeug", "falcon", "flask", "pydantic"))
         print()
-        print(report(measure(apps, args.requests, args.rounds)))
+        best = measure_requests(apps, harness_app(), post_environ(), args.requests, args.rounds)
+        baselines = {"vs untyped": "microroutes untyped", "vs typed": "microroutes typed"}
+        print(net_report(best, baselines))
 
 
 if __name__ == "__main__":

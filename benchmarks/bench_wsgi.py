@@ -23,12 +23,12 @@ from typing import Any
 from _common import (
     Environ,
     WSGIApp,
-    best_per_op,
+    add_request_options,
     call_wsgi,
     environ_factory,
-    format_table,
+    measure_requests,
+    net_report,
     profile_requests,
-    run_requests,
     versions,
 )
 
@@ -150,39 +150,6 @@ def check_same_answer(apps: dict[str, WSGIApp]) -> None:
             raise SystemExit(f"{name}: unexpected body {body!r}")
 
 
-def measure(apps: dict[str, WSGIApp], requests: int, rounds: int) -> dict[str, float]:
-    make = environ_factory(PATH, QUERY)
-
-    def case(app: WSGIApp) -> Callable[[int], float]:
-        return lambda n: run_requests(app, make, n)
-
-    cases = {name: case(app) for name, app in apps.items()}
-    cases["(harness)"] = case(harness_app())
-    return best_per_op(cases, requests, rounds, warmup=min(requests, 2000), progress=True)
-
-
-def report(best: dict[str, float]) -> str:
-    harness = best.pop("(harness)")
-    net = {name: seconds - harness for name, seconds in best.items()}
-    raw, falcon = net["raw WSGI"], net["falcon"]
-    rows = []
-    for name, seconds in best.items():
-        rows.append(
-            [
-                name,
-                f"{seconds * 1e6:.2f}",
-                f"{net[name] * 1e6:.2f}",
-                f"{net[name] / raw:.2f}x",
-                f"{net[name] / falcon:.2f}x",
-            ]
-        )
-    table = format_table(["app", "µs/request", "net µs/request", "vs raw WSGI", "vs Falcon"], rows)
-    return (
-        f"{table}\n\nharness (environ + call loop + body handling): "
-        f"{harness * 1e6:.2f} µs/request, subtracted in 'net'; ratios use net times."
-    )
-
-
 def profile(app: WSGIApp, requests: int, top: int) -> None:
     profile_requests(
         app, environ_factory(PATH, QUERY), requests, top, f"microroutes, GET {PATH}?{QUERY}"
@@ -191,12 +158,7 @@ def profile(app: WSGIApp, requests: int, top: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=20_000, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=7, help="rounds (best one kept)")
-    parser.add_argument(
-        "--profile", action="store_true", help="cProfile microroutes only and print top functions"
-    )
-    parser.add_argument("--top", type=int, default=25, help="functions shown by --profile")
+    add_request_options(parser, "microroutes only")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench_wsgi_") as tmp:
@@ -208,7 +170,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"GET {PATH}?{QUERY}: {args.requests} requests x {args.rounds} rounds, best round")
         print(versions("microroutes", "werkzeug", "falcon", "bottle", "flask"))
         print()
-        print(report(measure(apps, args.requests, args.rounds)))
+        best = measure_requests(
+            apps, harness_app(), environ_factory(PATH, QUERY), args.requests, args.rounds
+        )
+        print(net_report(best, {"vs raw WSGI": "raw WSGI", "vs Falcon": "falcon"}))
 
 
 if __name__ == "__main__":
