@@ -18,6 +18,8 @@ import importlib.metadata
 import io
 import platform
 import pstats
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +39,7 @@ __all__ = [
     "noop_start_response",
     "profile_requests",
     "run_requests",
+    "stop_process",
     "timed",
     "versions",
 ]
@@ -167,6 +170,17 @@ def profile_requests(
     print(f"{title}, {requests} requests\n")
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float) -> int:
+    """Stop ``process`` with SIGTERM, or kill it after ``grace`` seconds; its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 def timed(run: Callable[[int], float], n: int) -> float:

@@ -30,7 +30,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -43,7 +42,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import best_per_op, environ_factory, format_table, run_requests, versions
+from _common import (
+    best_per_op,
+    environ_factory,
+    format_table,
+    run_requests,
+    stop_process,
+    versions,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 PATH = "/api/post/abc"
@@ -101,15 +107,7 @@ def start(stack: ExitStack, command: list[str], log: Path, check_path: str = PAT
     output = stack.enter_context(log.open("wb"))
     process = subprocess.Popen(command, stdout=output, stderr=output)
 
-    def stop() -> None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    stack.callback(stop)
+    stack.callback(stop_process, process, 30)
     base = f"http://127.0.0.1:{port}"
     wait_until_serving(base + check_path, process)
     return base
