@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -163,7 +164,9 @@ def scan_pages(pages_dir: Path) -> list[Route]:
     """Every route file under ``pages_dir``, in a stable order.
 
     Raises :class:`RouteConflictError` naming the file for a malformed name, a
-    catch-all that is not last, or a parameter name used twice in one path.
+    name with a character a URL path cannot carry as it is (``{``, ``?``,
+    ``#``, ``%``, a space, a control character...), a catch-all that is not
+    last, or a parameter name used twice in one path.
     """
     routes: list[Route] = []
     _scan_folder(pages_dir, pages_dir, (), routes)
@@ -199,6 +202,7 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
     seen: set[str] = set()
     for position, segment in enumerate(segments):
         if segment.kind is SegmentKind.STATIC:
+            _check_literal(segment.value, file)
             continue
         if segment.value in seen:
             raise RouteConflictError(
@@ -214,6 +218,45 @@ def _check_segments(segments: tuple[Segment, ...], file: str) -> None:
                 f"make it the file name ({segment}.py) or drop what follows it",
                 [file],
             )
+
+
+#: What a static segment may hold as it is: RFC 3986's ``pchar`` but ``%``
+#: (the name is never percent-decoded, so ``%41`` would not mean ``A``).
+_LITERAL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@]*")
+_ALLOWED_PUNCTUATION = "- . _ ~ ! $ & ' ( ) * + , ; = : @"
+
+
+def _not_literal(name: str) -> list[str]:
+    """The characters of ``name`` a URL path cannot carry as they are, in order of appearance.
+
+    ASCII is held to RFC 3986's ``pchar``; other characters may be letters,
+    marks, numbers, symbols or punctuation, which match once the path is
+    UTF-8 decoded, but not controls, format characters or spaces.
+    """
+    if _LITERAL.fullmatch(name):
+        return []
+    found: dict[str, None] = {}
+    for character in name:
+        if character.isascii():
+            bad = _LITERAL.fullmatch(character) is None
+        else:
+            bad = unicodedata.category(character)[0] in "CZ"
+        if bad:
+            found[character] = None
+    return list(found)
+
+
+def _check_literal(name: str, file: str) -> None:
+    """Refuse a static segment with a character a URL path cannot carry as it is."""
+    bad = _not_literal(name)
+    if bad:
+        shown = " ".join(ascii(character) for character in bad)
+        raise RouteConflictError(
+            f"{file}: the name {name!r} holds {shown}, which a URL path cannot carry as it is; "
+            "rename it: letters, digits, non-ASCII letters and symbols, and "
+            f"{_ALLOWED_PUNCTUATION} are allowed",
+            [file],
+        )
 
 
 @dataclass(slots=True)

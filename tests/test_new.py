@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from servers import run_command, running
 
 CREATED = {
@@ -39,15 +41,9 @@ def _clean_environment() -> dict[str, str]:
     return {**kept, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
-def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
-    site = tmp_path / "mysite"
-    result = run_command("new", str(site))
-    assert result.returncode == 0, result.stderr
-    assert _files(site) == CREATED
-    for name in CREATED:
-        assert f"created {site / name}" in result.stdout
-    assert "microroutes dev" in result.stdout
-    tests = subprocess.run(
+def _run_site_tests(site: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m pytest`` in the site's folder, as its README says."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=site,
         capture_output=True,
@@ -56,9 +52,76 @@ def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
         env=_clean_environment(),
         check=False,
     )
+
+
+def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
+    site = tmp_path / "mysite"
+    result = run_command("new", str(site))
+    assert result.returncode == 0, result.stderr
+    assert _files(site) == CREATED
+    for name in CREATED:
+        assert f"created {site / name}" in result.stdout
+    assert "microroutes dev" in result.stdout
+    tests = _run_site_tests(site)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "6 passed" in tests.stdout
     assert "mysite" in (site / "README.md").read_text()
+
+
+#: Folder names that break a template pasting them in as code or markup. The
+#: payloads would create a file named "pwned" (in the site's folder, where its
+#: tests run) if they ran: each closes the string literal one template used.
+HOSTILE_NAMES = [
+    pytest.param('my "blog"', id="double-quotes"),
+    pytest.param("it's \\ {0} {name} <i>&amp; [x](y) `c` # \\", id="quotes-braces-markup"),
+    pytest.param('x"; open("pwned", "w"); "', id="payload-double-quote"),
+    pytest.param('""" + open("pwned", "w").name + """', id="payload-triple-quote"),
+    pytest.param("'); import os; os.system('touch pwned')#", id="payload-single-quote"),
+    pytest.param("two\nlines\rand\ttabs", id="control-characters"),
+    pytest.param("café 日本 😀", id="unicode"),
+]
+
+
+#: Prints the home page of the site given as argument, answered in process.
+_SHOW_HOME = (
+    "import sys\n"
+    "from microroutes import App\n"
+    "from microroutes.testing import Client\n"
+    "sys.stdout.buffer.write(Client(App(sys.argv[1])).get('/').get_data())\n"
+)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_any_folder_name_gives_a_site_whose_tests_pass(tmp_path: Path, name: str) -> None:
+    site = tmp_path / name
+    try:
+        site.mkdir()
+    except OSError:  # a file system that refuses the name has no such site
+        pytest.skip(f"this file system refuses the folder name {name!r}")
+    result = run_command("new", str(site))
+    assert result.returncode == 0, result.stderr
+    tests = _run_site_tests(site)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "6 passed" in tests.stdout
+    assert list(tmp_path.rglob("pwned")) == []  # no payload ran
+    page = (site / "pages" / "index.py").read_text(encoding="utf-8")
+    assert f"SITE_NAME = {name!r}\n" in page
+    readme = (site / "README.md").read_bytes().decode("utf-8")  # no newline translation
+    heading, after_heading, *_ = readme.split("\n")
+    assert heading.startswith("# ")
+    assert "\r" not in heading
+    assert after_heading == ""  # the whole name is on the heading's line
+    assert "<i>" not in heading  # markup in a name is shown, not rendered
+    served = subprocess.run(
+        [sys.executable, "-c", _SHOW_HOME, str(site)],
+        cwd=site,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert served.returncode == 0, served.stderr.decode()
+    assert f"<h1>{html.escape(name)}</h1>".encode() in served.stdout  # bytes: \r kept
+    assert list(tmp_path.rglob("pwned")) == []
 
 
 def test_new_site_serves_under_dev(tmp_path: Path) -> None:
@@ -114,3 +177,19 @@ def test_new_refuses_a_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == f"microroutes: {target} is a file; give a new or empty folder\n"
     assert target.read_text() == "x"
+
+
+def test_a_folder_name_that_is_not_utf_8_is_written_as_text(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 become U+FFFD in the files, which stay UTF-8 and valid Python."""
+    site = tmp_path / os.fsdecode(b"caf\xe9")  # Latin-1 bytes on disk
+    try:
+        site.mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    result = run_command("new", str(site), errors="surrogateescape")
+    assert result.returncode == 0, result.stderr
+    for name in ("pages/index.py", "tests/test_site.py"):
+        source = (site / name).read_bytes().decode("utf-8")
+        assert "SITE_NAME = 'caf\ufffd'\n" in source
+        compile(source, name, "exec")
+    assert (site / "README.md").read_bytes().decode("utf-8").startswith("# caf\ufffd\n")

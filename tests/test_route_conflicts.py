@@ -25,6 +25,16 @@ CONFLICTS = [
     pytest.param(["[id].py", "[id]/[[...all]].py"], id="dynamic-beside-optional"),
     pytest.param(["[...a].py", "[[...b]].py"], id="required-and-optional-catch-all"),
     pytest.param(["x/[...a].py", "x/[[...a]].py"], id="required-and-optional-same-name"),
+    pytest.param(["(a)/[[...slug]].py", "(b)/[[...slug]].py"], id="optional-in-two-groups"),
+    pytest.param(["(a)/[[...slug]].py", "(b)/[[...rest]].py"], id="optional-names-in-two-groups"),
+    pytest.param(["(a)/d/[[...s]].py", "(b)/d/[[...s]]/index.py"], id="optional-file-and-folder"),
+    pytest.param(["(a)/[...slug].py", "(b)/[...slug].py"], id="catch-all-in-two-groups"),
+    pytest.param(["(a)/(c)/[...s].py", "[...s].py"], id="catch-all-nested-group-and-root"),
+    pytest.param(["(a)/[x].py", "(b)/[x].py"], id="dynamic-in-two-groups"),
+    pytest.param(["(a)/[x]/index.py", "(b)/[x].py"], id="dynamic-folder-and-file-in-groups"),
+    pytest.param(["(a)/index.py", "(b)/index.py"], id="index-in-two-groups"),
+    pytest.param(["(a)/index.py", "(b)/[[...all]].py"], id="group-index-beside-optional"),
+    pytest.param(["(a)/[...a].py", "(b)/[[...a]].py"], id="required-and-optional-in-groups"),
 ]
 
 

@@ -357,7 +357,7 @@ def video(**fields: Any) -> dict[str, Any]:
         (Url("mailto:someone@example.com"), "must be an http or https URL"),
         (Url("https://other.example/bad"), "not on https://example.com"),
         (Url("http://example.com/bad"), "not on https://example.com"),
-        (Url("https://exa mple.com/bad"), "is not valid"),
+        (Url("https://exa mple.com/bad"), "is not a valid domain name"),
         (Url("https://example.com:99999/bad"), "port"),
         (Url(""), "loc is empty"),
         (Url(42), "loc must be a string"),  # type: ignore[arg-type]

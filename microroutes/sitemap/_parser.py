@@ -20,7 +20,7 @@ from ._model import Image, IndexEntry, News, Url, Video
 from ._render import normalise_with
 from ._source import source_chunks
 from ._values import LocResolver, normalise_lastmod
-from ._writer import OnError, check_on_error
+from ._writer import MAX_BYTES, OnError, check_on_error
 from ._xml import EXTENSION_NAMESPACES, SITEMAP_NAMESPACE
 
 __all__ = [
@@ -155,9 +155,14 @@ def _parse(
     names: tuple[str, str],
     convert: Callable[[_Node], _T],
     on_error: OnError,
+    max_inflated: int | None,
 ) -> Iterator[_T]:
     """Each entry (``names`` is the root's and the entry's name) converted, or ``on_error``."""
     check_on_error(on_error)
+    if max_inflated is not None and (
+        isinstance(max_inflated, bool) or not isinstance(max_inflated, int) or max_inflated < 1
+    ):
+        raise ValueError(f"max_inflated must be a positive int or None, not {max_inflated!r}")
     collector = _Collector(*names)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
@@ -168,13 +173,14 @@ def _parse(
     parser.StartElementHandler = collector.start
     parser.EndElementHandler = collector.end
     parser.CharacterDataHandler = collector.text
-    return _entries(_fed(parser, source), collector, convert, on_error)
+    return _entries(_fed(parser, source, max_inflated), collector, convert, on_error)
 
 
-def _fed(parser: Any, source: BinaryIO | bytes) -> Iterator[None]:
+def _fed(parser: Any, source: BinaryIO | bytes, max_inflated: int | None) -> Iterator[None]:
     """Feed ``source`` to ``parser``, pausing after each piece; errors become SitemapError."""
     fed = 0
-    for chunk, final in chain(((chunk, False) for chunk in source_chunks(source)), [(b"", True)]):
+    pieces = ((chunk, False) for chunk in source_chunks(source, max_inflated))
+    for chunk, final in chain(pieces, [(b"", True)]):
         try:
             parser.Parse(chunk, final)
         except SitemapError:
@@ -281,7 +287,9 @@ def _url_from(node: _Node, resolver: LocResolver) -> Url:
     return normalise_with(url, resolver)
 
 
-def parse_sitemap(source: BinaryIO | bytes, on_error: OnError = "raise") -> Iterator[Url]:
+def parse_sitemap(
+    source: BinaryIO | bytes, on_error: OnError = "raise", *, max_inflated: int | None = MAX_BYTES
+) -> Iterator[Url]:
     """Yield the entries of a ``<urlset>`` (a binary file or bytes; gzip is detected).
 
     Each :class:`Url` comes normalised as :func:`normalise_url` would make
@@ -299,9 +307,17 @@ def parse_sitemap(source: BinaryIO | bytes, on_error: OnError = "raise") -> Iter
     gzip, a ``<sitemapindex>`` (see :func:`parse_sitemap_index`), or an entry
     over :data:`MAX_ENTRY_ELEMENTS` elements or :data:`MAX_ENTRY_TEXT`
     characters raises :class:`SitemapError`, so memory stays bounded.
+
+    Gzip input may inflate to at most ``max_inflated`` bytes, by default
+    :data:`MAX_BYTES` (52,428,800: the protocol's 50 MiB for one uncompressed
+    sitemap); a document inflating to more raises :class:`SitemapError` as
+    soon as the limit is passed, so a small file cannot keep the parser busy
+    with gigabytes. ``None`` lifts the limit. Plain input is not limited.
     """
     resolver = LocResolver(None)
-    return _parse(source, ("urlset", "url"), lambda node: _url_from(node, resolver), on_error)
+    return _parse(
+        source, ("urlset", "url"), lambda node: _url_from(node, resolver), on_error, max_inflated
+    )
 
 
 def _index_entry_from(node: _Node, resolver: LocResolver) -> IndexEntry:
@@ -316,7 +332,7 @@ def _index_entry_from(node: _Node, resolver: LocResolver) -> IndexEntry:
 
 
 def parse_sitemap_index(
-    source: BinaryIO | bytes, on_error: OnError = "raise"
+    source: BinaryIO | bytes, on_error: OnError = "raise", *, max_inflated: int | None = MAX_BYTES
 ) -> Iterator[IndexEntry]:
     """Yield the :class:`IndexEntry` values of a ``<sitemapindex>``, like :func:`parse_sitemap`."""
     resolver = LocResolver(None)
@@ -325,4 +341,5 @@ def parse_sitemap_index(
         ("sitemapindex", "sitemap"),
         lambda node: _index_entry_from(node, resolver),
         on_error,
+        max_inflated,
     )

@@ -7,9 +7,11 @@ with a reason that the writer prefixes with the entry's position.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote
 
 import idna
@@ -18,6 +20,7 @@ from ._errors import SitemapError
 
 __all__ = [
     "CHANGEFREQS",
+    "MAX_HOST_LENGTH",
     "MAX_LOC_LENGTH",
     "MIN_LOC_LENGTH",
     "LocResolver",
@@ -43,7 +46,11 @@ _CHANGEFREQ_SET = frozenset(CHANGEFREQS)
 
 _UTC = timezone.utc
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=%]*")
+#: One label of a host name (RFC 1123, lower case): letters, digits and
+#: hyphens, 1 to 63 of them, neither first nor last a hyphen.
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+#: The most characters a host name may have (RFC 1035, without the root's dot).
+MAX_HOST_LENGTH = 253
 _PORT = re.compile(r"[0-9]{1,5}")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 #: Characters kept as they are in a loc's path, query and fragment: RFC 3986's
@@ -61,7 +68,7 @@ _MINUTE = timedelta(minutes=1)
 #: An absolute URI already in normal form: lower-case scheme and host, no
 #: port, user or fragment, a path, and only characters that need no encoding.
 _PLAIN_URI = re.compile(
-    r"(https?://[a-z0-9.\-]+)/(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+    r"(https?://([a-z0-9.\-]+))/(?:[A-Za-z0-9\-._~:/?@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
 ).fullmatch
 
 
@@ -99,19 +106,67 @@ class Origin:
         return origin
 
 
+def _not_a_domain(host: str, reason: str) -> SitemapError:
+    shown = repr(host) if len(host) <= 80 else f"{host[:60]!r}... ({len(host)} characters)"
+    return SitemapError(f"host {shown} is not a valid domain name ({reason})")
+
+
+@lru_cache(maxsize=256)
 def _normalise_host(host: str) -> str:
+    """``host`` in lower case, IDNA-encoded, checked as a name or an IP literal.
+
+    Raises :class:`SitemapError` naming the host for anything else: an empty
+    label (``a..b``, a leading dot), a label over 63 characters or a name
+    over :data:`MAX_HOST_LENGTH`, a character other than letters, digits and
+    hyphens, a hyphen at either end of a label, an ``xn--`` label that is
+    not valid IDNA, a dotted number that is not an IPv4 address.
+    """
     if host.startswith("[") and host.endswith("]"):  # an IPv6 literal
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise SitemapError(f"host {host!r} is not a valid IPv6 address") from None
         return host.lower()
+    if not host:
+        raise SitemapError("host is empty")
     if not host.isascii():
         # IDNA 2008 with UTS 46 mapping, as browsers do: faß.de is xn--fa-hia.de
         # (Python's own "idna" codec is IDNA 2003, which maps it to fass.de).
         try:
-            host = idna.encode(host, uts46=True).decode("ascii")
-        except idna.IDNAError as exc:
-            raise SitemapError(f"host {host!r} is not a valid domain name ({exc})") from None
-    if not host or _HOST_CHARS.fullmatch(host) is None:
-        raise SitemapError(f"host {host!r} is not valid")
+            encoded = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise _not_a_domain(host, str(exc)) from None
+        _check_ascii_name(host, encoded.lower())
+        return encoded.lower()
+    _check_ascii_name(host, host.lower())
     return host.lower()
+
+
+def _check_ascii_name(host: str, name: str) -> None:
+    """Hold the ASCII form ``name`` of ``host`` to the rules IDNA holds a Unicode name to."""
+    bare = name[:-1] if name.endswith(".") else name  # a trailing dot names the root
+    if len(bare) > MAX_HOST_LENGTH:
+        raise _not_a_domain(host, f"{len(bare)} characters; the limit is {MAX_HOST_LENGTH}")
+    labels = bare.split(".")
+    for label in labels:
+        if _LABEL.fullmatch(label) is None:
+            if not label:
+                reason = "an empty label"
+            elif len(label) > 63:
+                reason = f"the label {label[:20]!r}... is {len(label)} characters; the limit is 63"
+            else:
+                reason = f"the label {label!r} is not letters, digits and inner hyphens"
+            raise _not_a_domain(host, reason)
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise _not_a_domain(host, f"the label {label!r} is not valid IDNA: {exc}") from None
+    if labels[-1].isdigit():  # no top-level domain is all digits: an IPv4 address
+        try:
+            ipaddress.IPv4Address(bare)
+        except ValueError:
+            raise SitemapError(f"host {host!r} is not a valid IPv4 address") from None
 
 
 def _split_absolute(text: str) -> tuple[Origin, str]:
@@ -131,18 +186,17 @@ def _split_absolute(text: str) -> tuple[Origin, str]:
         if position != -1 and position < authority_end:
             authority_end = position
     authority, rest = after[2:authority_end], after[authority_end:]
-    userinfo, at, hostport = authority.rpartition("@")
-    host, port = hostport, ""
-    colon = hostport.rfind(":")
-    if colon != -1 and "]" not in hostport[colon:]:
-        host, port = hostport[:colon], hostport[colon + 1 :]
-        if port and (_PORT.fullmatch(port) is None or int(port) > 65535):
-            raise SitemapError(f"port {port!r} is not valid")
+    if "@" in authority:
+        raise SitemapError(f"{text!r} carries user information (user:password@); leave it out")
+    host, port = authority, ""
+    colon = authority.rfind(":")
+    if colon != -1 and "]" not in authority[colon:]:
+        host, port = authority[:colon], authority[colon + 1 :]
+        if port and (_PORT.fullmatch(port) is None or not 0 < int(port) <= 65535):
+            raise SitemapError(f"port {port!r} is not valid (1-65535)")
     netloc = _normalise_host(host)
-    if port and port != _DEFAULT_PORTS[scheme]:
+    if port and int(port) != int(_DEFAULT_PORTS[scheme]):
         netloc = f"{netloc}:{int(port)}"
-    if at:
-        netloc = f"{quote(userinfo, safe=_URI_SAFE.replace('/', '').replace('?', ''))}@{netloc}"
     return Origin(scheme, netloc), rest
 
 
@@ -182,8 +236,11 @@ class LocResolver:
         plain = _PLAIN_URI(loc) if isinstance(loc, str) else None
         if plain is not None and MIN_LOC_LENGTH <= len(plain.string) <= MAX_LOC_LENGTH:
             origin = self.origin
-            if not same_site or (origin is not None and plain.group(1) == origin.prefix):
+            if origin is not None and plain.group(1) == origin.prefix:
                 return plain.string  # already in the form the general path gives
+            if not same_site:
+                _normalise_host(plain.group(2))  # a host seen before is a cache hit
+                return plain.string
         if not isinstance(loc, str):
             raise SitemapError(f"loc must be a string, not {type(loc).__name__}")
         text = loc.strip()
