@@ -28,13 +28,12 @@ from .errors import (
     stops_the_process,
 )
 from .http import StartResponse
+from .imports import FileStamp, ImportLog, folder_log
 from .loader import (
     Endpoint,
-    FileStamp,
     HelperError,
     LazyModule,
     SitePackage,
-    site_module_files,
 )
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
@@ -114,7 +113,7 @@ class App:
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
         self.state: SimpleNamespace = SimpleNamespace()
-        self._package = SitePackage(pages)
+        self._package = SitePackage(pages, record_imports=reload)
         self._hooks: LazyModule[ModuleType] | None = None
         if (pages / HOOKS_FILE).is_file():
             self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
@@ -125,9 +124,12 @@ class App:
         self._versions: Versions[_Site] | None = None
         self._watcher: ChangeWatcher | None = None
         if reload:
+            site_modules = folder_log(site)  # from now on, their stamps are known at import
             first = SiteVersion(self._package, self._site)
             versions = self._versions = Versions(first)
-            self._watcher = ChangeWatcher(pages, lambda: self._watched_files(versions))
+            self._watcher = ChangeWatcher(
+                pages, lambda: self._watched_files(versions, site_modules)
+            )
         self._reload_lock = threading.Lock()
         public = site / "public"
         #: The ``public/`` folder's files, if the site has one.
@@ -236,10 +238,12 @@ class App:
             if hook is not None:
                 hook(self)
 
-    def _watched_files(self, versions: Versions[_Site]) -> dict[Path, FileStamp | None]:
+    def _watched_files(
+        self, versions: Versions[_Site], site_modules: ImportLog
+    ) -> dict[Path, FileStamp | None]:
         """What a development reload watches: the current import's files, ``_app.py``,
         and the site's modules beside ``pages/``."""
-        files = site_module_files(self.site_dir)
+        files = site_modules.files()
         files.update(versions.current.package.imported_files())
         hooks = self.pages_dir / HOOKS_FILE
         first = self._package.imported_files()

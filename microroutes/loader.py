@@ -22,13 +22,14 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from types import ModuleType
 from typing import Generic, TypeVar
 
 from .errors import SiteError
+from .imports import SITE_PACKAGE_PREFIX, FileStamp, ImportLog, forget, record_package
 from .routefile import LoadedRoute
 from .routing import Route
 
@@ -39,26 +40,12 @@ __all__ = [
     "SitePackage",
     "add_site_to_path",
     "describe_syntax_error",
-    "site_module_files",
 ]
 
 T = TypeVar("T")
 
 #: Numbers the packages that reloads import a site into, process-wide.
 _generations = count(1)
-
-
-#: What tells one version of a file from another: (mtime in ns, size, inode).
-FileStamp = tuple[int, int, int]
-
-
-def file_stamp(path: Path | str) -> FileStamp | None:
-    """The file's :data:`FileStamp`, or ``None`` if it cannot be read."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 #: Each top-level module name a site folder defines, and the first site that defined it.
@@ -105,20 +92,6 @@ def add_site_to_path(site_dir: Path) -> None:
             )
 
 
-def site_module_files(site_dir: Path) -> dict[Path, FileStamp | None]:
-    """The files of the site's imported modules beside ``pages/`` (``site/catalog.py``)."""
-    found: dict[Path, FileStamp | None] = {}
-    tops = set(_top_level_modules(site_dir))
-    if not tops:
-        return found
-    for name, module in list(sys.modules.items()):
-        if name.partition(".")[0] in tops:
-            file = getattr(module, "__file__", None)
-            if file and Path(file).is_relative_to(site_dir):
-                found[Path(file)] = file_stamp(file)
-    return found
-
-
 def _escape_dots(name: str) -> str:
     return name.replace("%", "%25").replace(".", "%2E")
 
@@ -131,15 +104,17 @@ class SitePackage:
     sees them vanish from ``sys.modules`` half-way through an import.
     """
 
-    def __init__(self, pages_dir: Path, *, _base: str | None = None) -> None:
+    def __init__(
+        self, pages_dir: Path, *, record_imports: bool = False, _base: str | None = None
+    ) -> None:
         self.pages_dir = pages_dir
-        #: The stamp of each module file as it was when imported through :meth:`import_file`
-        #: (helpers it imported included), so a later edit can be told apart.
-        self.import_stamps: dict[Path, FileStamp | None] = {}
+        #: The modules imported into the package with their files' stamps at import
+        #: (only when recording: the development reloader reads them).
+        self._imports: ImportLog | None = ImportLog() if record_imports else None
         if _base is None:
             add_site_to_path(pages_dir.parent)
-            digest = hashlib.sha1(str(pages_dir).encode(), usedforsecurity=False).hexdigest()
-            self._base = f"_microroutes_site_{digest[:12]}"
+            digest = hashlib.sha1(os.fsencode(pages_dir), usedforsecurity=False).hexdigest()
+            self._base = f"{SITE_PACKAGE_PREFIX}{digest[:12]}"
             #: The package's module name.
             self.name = self._base
         else:
@@ -150,10 +125,13 @@ class SitePackage:
             package.__path__ = [str(pages_dir)]
             package.__package__ = self.name
             sys.modules[self.name] = package
+        if self._imports is not None:
+            record_package(self.name, self._imports)
 
     def successor(self) -> SitePackage:
         """A new, empty package for the same folder, to import an edited site into."""
-        return SitePackage(self.pages_dir, _base=self._base)
+        recording = self._imports is not None
+        return SitePackage(self.pages_dir, record_imports=recording, _base=self._base)
 
     def module_name(self, file: str) -> str:
         """The dotted name the file (relative to ``pages/``) is imported under.
@@ -171,6 +149,8 @@ class SitePackage:
         if spec is None or spec.loader is None:
             raise SiteError(f"{file}: cannot be imported")
         module = importlib.util.module_from_spec(spec)
+        if self._imports is not None:
+            self._imports.record(name, spec.origin)
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
@@ -183,9 +163,6 @@ class SitePackage:
         except BaseException:
             sys.modules.pop(name, None)
             raise
-        for _, path in self.loaded_files():
-            if path not in self.import_stamps:
-                self.import_stamps[path] = file_stamp(path)
         return module
 
     def _import_failure(self, file: str, error: Exception) -> SiteError:
@@ -205,34 +182,22 @@ class SitePackage:
             return SiteError(description)
         return HelperError(culprit, file, description)
 
-    def loaded_files(self) -> Iterator[tuple[str, Path]]:
-        """``(module name, file)`` for each imported module of this site."""
-        prefix = self.name + "."
-        for name, module in list(sys.modules.items()):
-            file = getattr(module, "__file__", None)
-            if name.startswith(prefix) and file:
-                yield name, Path(file)
-
     def imported_files(self) -> dict[Path, FileStamp | None]:
-        """Each imported module file of this site, with its stamp when it was imported.
+        """Each module file imported into this package, with its stamp at import.
 
-        A module imported some other way than :meth:`import_file` (inside a
-        handler, say) gets its stamp as it is now.
+        Empty unless the package records its imports (``record_imports=True``).
         """
-        known = dict(self.import_stamps)
-        return {
-            path: known[path] if path in known else file_stamp(path)
-            for _, path in self.loaded_files()
-        }
+        return self._imports.files() if self._imports is not None else {}
 
     def purge(self) -> None:
-        """Remove this package and its modules from ``sys.modules``.
+        """Remove this package and the modules imported into it from ``sys.modules``.
 
         Only call it once no thread can be importing into the package any more.
         """
-        prefix = self.name + "."
-        for name in [n for n in sys.modules if n == self.name or n.startswith(prefix)]:
-            del sys.modules[name]
+        names = self._imports.names() if self._imports is not None else []
+        for name in (*names, self.name):
+            sys.modules.pop(name, None)
+        forget(self.name)
 
 
 class HelperError(SiteError):

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from .loader import FileStamp, SitePackage, file_stamp
+from .imports import FileStamp, file_stamp
+from .loader import SitePackage
 from .routing import is_private_name
 
 __all__ = ["ChangeWatcher", "Changes", "SiteVersion", "Versions"]

@@ -12,6 +12,7 @@ import pytest
 from servers import run_command, running
 
 from microroutes import App, RouteConflictError, SiteError
+from microroutes.testing import Client
 
 GET = "def GET(req, res):\n    return {}\n"
 USES_DB = "from .._db import connect\n\n" + GET
@@ -168,7 +169,12 @@ def test_misnamed_exports_in_the_routes_command(make_site) -> None:
 
 def test_helper_named_like_a_method_beside_its_export_is_allowed(make_site) -> None:
     site = make_site({"pages/item.py": "def get(key):\n    return key\n\n" + GET})
-    App(site).load_all()
+    app = App(site)
+    app.load_all()
+    answer = Client(app).get("/item")
+    assert answer.status_code == 200
+    assert answer.json == {}
+    assert Client(app).post("/item").headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 @pytest.mark.parametrize(

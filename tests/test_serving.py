@@ -161,10 +161,23 @@ def test_body_limits_are_the_same_on_every_server(served: tuple[str, Server, Pat
     assert (status, json.loads(body)) == (200, {"size": 2 << 20})
 
 
-def test_each_process_ran_startup(served: tuple[str, Server, Path]) -> None:
-    name, _, marker = served
-    started = [line for line in marker.read_text().splitlines() if line.startswith("startup")]
-    assert len(started) == (2 if name == "granian" else 1)
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rpartition(")")[2].split()[1])
+
+
+def test_each_serving_process_ran_startup_once(served: tuple[str, Server, Path]) -> None:
+    name, server, marker = served
+    for path in ("/api/post/a", "/api/post/b", "/api/post/c", "/api/post/d"):
+        assert server.request("GET", path)[0] == 200
+    lines = marker.read_text().splitlines()
+    pids = [int(line.split()[1]) for line in lines if line.startswith("startup")]
+    assert len(pids) == len(set(pids)), lines  # once per process
+    if name == "granian":  # in each of the two workers, not in the parent
+        assert len(pids) == 2
+        assert {_parent_of(pid) for pid in pids} == {server.process.pid}
+    else:
+        assert pids == [server.process.pid]
 
 
 def test_the_access_log_has_one_line_per_request(served: tuple[str, Server, Path]) -> None:
