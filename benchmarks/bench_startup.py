@@ -57,7 +57,8 @@ _FALCON = textwrap.dedent(
     folder = sys.argv[1]
     for name in sorted(os.listdir(folder)):
         number = int(name.removeprefix("r").removesuffix(".py"))
-        spec = importlib.util.spec_from_file_location(f"falcon_routes.r{number}", f"{folder}/{name}")
+        path = f"{folder}/{name}"
+        spec = importlib.util.spec_from_file_location(f"falcon_routes.r{number}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
@@ -99,9 +100,9 @@ def _first_answer_seconds(site: Path) -> float:
     """Wall time from starting granian with two workers to the first 200."""
     port = _free_port()
     start = time.monotonic()
+    command = [sys.executable, "-m", "microroutes", "serve", str(site), "--server", "granian"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "microroutes", "serve", str(site), "--server", "granian"]
-        + ["--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
+        [*command, "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
