@@ -60,7 +60,9 @@ def _dev(args: argparse.Namespace) -> int:
     def start() -> Server:
         # Outside the debugger, so the debugger's 500 pages are logged too.
         served = (
-            AccessLog(debugged, log_format=args.access_log_format) if args.access_log else debugged
+            AccessLog(debugged, log_format=args.access_log_format, redact=args.access_log_redact)
+            if args.access_log
+            else debugged
         )
         # The access log replaces werkzeug's own request lines (--no-access-log: no lines).
         server = make_server(

@@ -77,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         access_log=args.access_log,
         access_log_format=args.access_log_format,
+        access_log_redact=args.access_log_redact,
         graceful_timeout=args.graceful_timeout,
         debug=args.debug,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .access_log import AccessLogFormat
+from .access_log import DEFAULT_REDACTED_PARAMS, AccessLogFormat
 
 __all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "DEFAULT_THREADS", "SERVERS", "ServeOptions", "ServerName"]
 
@@ -40,6 +40,8 @@ class ServeOptions:
     access_log: bool = False
     #: The access log's format.
     access_log_format: AccessLogFormat = "combined"
+    #: Query parameters whose values the access log writes as ``REDACTED``.
+    access_log_redact: frozenset[str] = DEFAULT_REDACTED_PARAMS
     #: Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
     #: Print tracebacks of start-up failures.
