@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from microroutes.serving import DEFAULT_REDACTED_PARAMS
-from microroutes.serving.log_fields import (
-    REDACTED,
-    escape,
-    redact_query,
-    redact_referer,
-    secret_names,
-)
+from microroutes.serving.log_fields import REDACTED, Redactor, escape, redact_referer
 
-SECRETS = secret_names(DEFAULT_REDACTED_PARAMS)
+DEFAULT = Redactor(DEFAULT_REDACTED_PARAMS)
 
 
 def test_printable_ascii_is_kept_as_it_is() -> None:
@@ -79,15 +73,12 @@ def test_an_escaped_field_is_printable_ascii_without_quotes() -> None:
     ],
 )
 def test_secret_values_are_redacted(query: str, logged: str) -> None:
-    assert redact_query(query, SECRETS) == logged
+    assert DEFAULT.query(query) == logged
 
 
 def test_the_names_are_configurable() -> None:
-    assert (
-        redact_query("token=a&session=b", secret_names(["Session"]))
-        == f"token=a&session={REDACTED}"
-    )
-    assert redact_query("token=a", frozenset()) == "token=a"
+    assert Redactor(["Session", " "]).query("token=a&session=b") == f"token=a&session={REDACTED}"
+    assert Redactor([]).query("token=a") == "token=a"
 
 
 @pytest.mark.parametrize(

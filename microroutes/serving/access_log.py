@@ -39,14 +39,7 @@ from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
 from ..http import StartResponse
-from .log_fields import (
-    DEFAULT_REDACTED_PARAMS,
-    escape,
-    is_plain,
-    redact_query,
-    redact_referer,
-    secret_names,
-)
+from .log_fields import DEFAULT_REDACTED_PARAMS, Redactor, escape, is_plain, redact_referer
 
 __all__ = [
     "ACCESS_LOG_FORMATS",
@@ -134,7 +127,8 @@ class AccessLog:
         self.app = app
         self.log_format = log_format
         #: The lower-case parameter names whose values are redacted.
-        self.redact = secret_names(redact)
+        self._redactor = Redactor(redact)
+        self.redact: frozenset[str] = self._redactor.names
         self._stream = stream
         self._format = _combined_line if log_format == "combined" else _json_line
         self._clock = _SecondClock()
@@ -162,7 +156,7 @@ class AccessLog:
 
     def write(self, request: _Request) -> None:
         """Write the line for a finished request."""
-        line = self._format(request, self._clock, self.redact)
+        line = self._format(request, self._clock, self._redactor)
         if self._lines is not None:
             self._lines.add(line)
             return
@@ -313,14 +307,14 @@ def _path(environ: dict[str, Any]) -> str:
     return path
 
 
-def _target(environ: dict[str, Any], secrets: frozenset[str]) -> str:
+def _target(environ: dict[str, Any], redactor: Redactor) -> str:
     """The request target: path and query, secrets redacted (not yet escaped)."""
     query = environ.get("QUERY_STRING")
     path = _path(environ)
-    return f"{path}?{redact_query(query, secrets)}" if query else path
+    return f"{path}?{redactor.query(query)}" if query else path
 
 
-def _combined_line(request: _Request, clock: _SecondClock, secrets: frozenset[str]) -> str:
+def _combined_line(request: _Request, clock: _SecondClock, redactor: Redactor) -> str:
     micros = int((time.perf_counter() - request.started) * 1_000_000)
     environ = request.environ
     get = environ.get
@@ -331,11 +325,22 @@ def _combined_line(request: _Request, clock: _SecondClock, secrets: frozenset[st
     referer = redact_referer(referer) if referer else "-"
     agent = get("HTTP_USER_AGENT") or "-"
     status = request.status
-    target = _target(environ, secrets)
+    path = get("PATH_INFO", "")
+    script = get("SCRIPT_NAME")
+    if script:
+        path = script + path
+    query = get("QUERY_STRING")
+    if query:
+        query = redactor.query(query)
     # One check over every field says whether escape() would change any (rarely).
-    if not is_plain(f"{client}{method}{target}{protocol}{referer}{agent}{status}"):
-        client, method, target, protocol = map(escape, (client, method, target, protocol))
+    if " " not in path and is_plain(
+        f"{client}{method}{path}{query}{protocol}{referer}{agent}{status}"
+    ):
+        target = f"{path}?{query}" if query else path
+    else:
+        client, method, protocol = escape(client), escape(method), escape(protocol)
         referer, agent, status = escape(referer), escape(agent), escape(status)
+        target = escape(_target(environ, redactor))
     return (
         f"{client} - - [{clock.apache()}] "
         f'"{method} {target} {protocol}" {status} {request.sent} '
@@ -347,7 +352,7 @@ def _escaped(value: str | None) -> str | None:
     return None if value is None else escape(value)
 
 
-def _json_line(request: _Request, clock: _SecondClock, secrets: frozenset[str]) -> str:
+def _json_line(request: _Request, clock: _SecondClock, redactor: Redactor) -> str:
     environ = request.environ
     seconds = time.perf_counter() - request.started
     status = request.status
@@ -356,7 +361,7 @@ def _json_line(request: _Request, clock: _SecondClock, secrets: frozenset[str]) 
         "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
         "client": _escaped(environ.get("REMOTE_ADDR") or None),
         "method": _escaped(environ.get("REQUEST_METHOD")),
-        "path": escape(_target(environ, secrets)),
+        "path": escape(_target(environ, redactor)),
         "protocol": _escaped(environ.get("SERVER_PROTOCOL")),
         "status": int(status) if status.isascii() and status.isdigit() else None,
         "bytes": request.sent,

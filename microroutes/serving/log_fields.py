@@ -8,7 +8,7 @@ header and query text over as latin-1 characters), or ``\\uNNNN`` /
 same way, so a line can neither hold a terminal escape sequence, nor a
 newline, nor a quote that ends its field early.
 
-:func:`redact_query` replaces the values of query parameters named like
+:class:`Redactor` replaces the values of query parameters named like
 secrets (:data:`DEFAULT_REDACTED_PARAMS`) with :data:`REDACTED`;
 :func:`redact_referer` replaces a referer's whole query.
 """
@@ -22,11 +22,10 @@ from urllib.parse import unquote_plus
 __all__ = [
     "DEFAULT_REDACTED_PARAMS",
     "REDACTED",
+    "Redactor",
     "escape",
     "is_plain",
-    "redact_query",
     "redact_referer",
-    "secret_names",
 ]
 
 #: Query parameters whose values the access log leaves out, by default. A
@@ -65,38 +64,46 @@ def escape(value: str) -> str:
     return _UNSAFE.sub(_escaped_char, value)
 
 
-def secret_names(names: Iterable[str]) -> frozenset[str]:
-    """``names`` as the lower-case set :func:`redact_query` takes."""
-    return frozenset(name.strip().lower() for name in names if name.strip())
-
-
 def _is_secret(name: str, secrets: frozenset[str]) -> bool:
     name = unquote_plus(name).lower()
     return name in secrets or _NAME_SEPARATORS.split(name)[-1] in secrets
 
 
-def redact_query(query: str, secrets: frozenset[str]) -> str:
-    """``query`` with the value of each parameter named in ``secrets`` replaced by :data:`REDACTED`.
+class Redactor:
+    """Redacts the query values of parameters named in ``names`` (case-insensitive)."""
 
-    ``secrets`` holds lower-case names (see :func:`secret_names`).
-    """
-    if not secrets or not query:
-        return query
-    lowered = query.lower()
-    # Most queries hold none of the names: one substring search per name says so.
-    if not any(secret in lowered for secret in secrets):
-        return query
-    parts = query.split("&")
-    for index, part in enumerate(parts):
-        name, equals, value = part.partition("=")
-        if equals and value and _is_secret(name, secrets):
-            parts[index] = f"{name}={REDACTED}"
-    return "&".join(parts)
+    __slots__ = ("_any_name", "names")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        #: The lower-case names.
+        self.names: frozenset[str] = frozenset(
+            name.strip().lower() for name in names if name.strip()
+        )
+        pattern = "|".join(map(re.escape, sorted(self.names)))
+        self._any_name = re.compile(pattern) if self.names else None
+
+    def query(self, query: str) -> str:
+        """``query`` with the value of each secret parameter replaced by :data:`REDACTED`."""
+        if self._any_name is None or not query:
+            return query
+        # Most queries hold none of the names: one search over the lowered query says so.
+        if self._any_name.search(query.lower()) is None:
+            return query
+        parts = query.split("&")
+        for index, part in enumerate(parts):
+            name, equals, value = part.partition("=")
+            if equals and value and _is_secret(name, self.names):
+                parts[index] = f"{name}={REDACTED}"
+        return "&".join(parts)
 
 
 def redact_referer(referer: str) -> str:
     """``referer`` with its query (and fragment) replaced by :data:`REDACTED`."""
-    cut = min((i for i in (referer.find("?"), referer.find("#")) if i >= 0), default=-1)
-    if cut < 0:
-        return referer
-    return f"{referer[:cut]}?{REDACTED}"
+    query, fragment = referer.find("?"), referer.find("#")
+    if query < 0:
+        if fragment < 0:
+            return referer
+        query = fragment
+    elif 0 <= fragment < query:
+        query = fragment
+    return f"{referer[:query]}?{REDACTED}"
