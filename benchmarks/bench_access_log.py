@@ -1,65 +1,48 @@
-"""The access log's cost per line: formatting and buffering one request's line.
+"""The access log's cost per request: formatting, escaping, redacting and buffering a line.
 
-Runs :class:`~microroutes.serving.AccessLog` around a trivial WSGI app and
-compares it, in the same run, with the same app unwrapped (the floor) and with
-a bare f-string of the same fields (what any log line costs at least)::
+A trivial WSGI app is called bare, with a bare f-string line of the same
+fields (no escaping, no redaction: the least any log line costs), and
+wrapped in :class:`~microroutes.serving.AccessLog` (buffered, as ``serve``
+runs it, into an in-memory stream), for requests that need no escaping,
+one with a query, one with a secret in it, and one full of control
+characters and quotes. The cost of a line is the wrapped time minus the
+bare app's; it is given as a multiple of the f-string's::
 
-    python benchmarks/bench_access_log.py
+    python benchmarks/bench_access_log.py              # --requests 20000 --rounds 7
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import time
 from collections.abc import Callable
 from typing import Any
 
+from _common import best_per_op, format_table, make_environ, noop_start_response, versions
+
 from microroutes.serving import AccessLog
 
-ROUNDS = 5
-CALLS = 20_000
+Environ = dict[str, Any]
+
+CASES: dict[str, Environ] = {
+    "plain": make_environ("/api/post/abc"),
+    "query": make_environ("/api/post/abc", "page=2&sort=new"),
+    "secret in query": make_environ("/api/post/abc", "page=2&token=abcdef123456"),
+    "controls and quotes": make_environ(
+        "/api/post/abc", "q=\x1b]0;owned\x07", headers={"HTTP_USER_AGENT": 'evil" 200 1 "x'}
+    ),
+}
+for _environ in CASES.values():
+    _environ["HTTP_REFERER"] = "https://example.com/list?page=2"
 
 
-def _app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+def _app(environ: Environ, start_response: Any) -> list[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello"]
 
 
-def _start_response(status: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
-    return lambda data: None
-
-
-def _environ(query: str, agent: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/api/post/abc",
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": query,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_USER_AGENT": agent,
-        "HTTP_REFERER": "https://example.com/list?page=2",
-    }
-
-
-CASES = {
-    "plain": _environ("", "curl/8.5.0"),
-    "query": _environ("page=2&sort=new", "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"),
-    "secret query": _environ("page=2&token=abcdef123456", "curl/8.5.0"),
-    "control chars": _environ("q=\x1b]0;owned\x07", 'evil" 200 1 "x'),
-}
-
-
-def _best(run: Callable[[], None]) -> float:
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best / CALLS * 1e6
-
-
-def _bare_line(environ: dict[str, Any]) -> str:
+def _bare_line(environ: Environ) -> str:
     get = environ.get
     return (
         f"{get('REMOTE_ADDR')} - - [05/Dec/2026:07:00:00 +0000] "
@@ -68,40 +51,60 @@ def _bare_line(environ: dict[str, Any]) -> str:
     )
 
 
-def _measure(environ: dict[str, Any], log_format: str) -> tuple[float, float, float]:
-    """µs per call: the app alone, plus an f-string line, wrapped in :class:`AccessLog`."""
+def _runner(environ: Environ, call: Callable[[Environ], object]) -> Callable[[int], float]:
+    def run(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            call(dict(environ))
+        return time.perf_counter() - started
+
+    return run
+
+
+def _cases(environ: Environ) -> dict[str, Callable[[int], float]]:
     sink = io.StringIO()
-    logged = AccessLog(_app, log_format=log_format, stream=sink, buffered=True)  # type: ignore[arg-type]
+    combined = AccessLog(_app, stream=sink, buffered=True, flush_interval=None)
+    json_log = AccessLog(_app, log_format="json", stream=sink, buffered=True, flush_interval=None)
 
-    def alone() -> None:
-        for _ in range(CALLS):
-            _app(dict(environ), _start_response)
+    def with_fstring(env: Environ) -> object:
+        _bare_line(env)
+        return _app(env, noop_start_response)
 
-    def fstring() -> None:
-        for _ in range(CALLS):
-            _app(dict(environ), _start_response)
-            _bare_line(environ)
+    def drained(log: AccessLog) -> Callable[[Environ], object]:
+        def call(env: Environ) -> object:
+            answer = log(env, noop_start_response)
+            if sink.tell() > 1 << 20:
+                sink.seek(0)
+                sink.truncate()
+            return answer
 
-    def wrapped() -> None:
-        for _ in range(CALLS):
-            logged(dict(environ), _start_response)
-        sink.seek(0)
-        sink.truncate()
+        return call
 
-    return _best(alone), _best(fstring), _best(wrapped)
+    return {
+        "app": _runner(environ, lambda env: _app(env, noop_start_response)),
+        "f-string": _runner(environ, with_fstring),
+        "combined": _runner(environ, drained(combined)),
+        "json": _runner(environ, drained(json_log)),
+    }
 
 
 def main() -> None:
-    print(f"µs per request, best of {ROUNDS} x {CALLS:,} calls")
-    print("| case | format | app alone | f-string | AccessLog | log cost |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    print(versions("microroutes"))
+    rows = []
     for name, environ in CASES.items():
+        best = best_per_op(_cases(environ), args.requests, args.rounds, warmup=1000)
+        floor = best["f-string"] - best["app"]
+        row = [name, f"{floor * 1e6:.2f}"]
         for log_format in ("combined", "json"):
-            base, floor, cost = _measure(environ, log_format)
-            print(
-                f"| {name} | {log_format} | {base:.2f} | {floor:.2f} | {cost:.2f} "
-                f"| {cost - base:.2f} ({(cost - base) / (floor - base):.1f}x f-string) |"
-            )
+            cost = best[log_format] - best["app"]
+            row.append(f"{cost * 1e6:.2f} ({cost / floor:.1f}x)")
+        rows.append(row)
+    header = ["request", "f-string µs", "combined µs (x f-string)", "json µs (x f-string)"]
+    print(format_table(header, rows))
 
 
 if __name__ == "__main__":
