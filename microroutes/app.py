@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
+from .debug_access import HIDE_INTERNALS
 from .errors import (
     BadRequest,
     Halt,
@@ -73,7 +74,8 @@ class App:
     and static files from ``site_dir/public/`` when it exists. Route modules
     are imported on their first request.
 
-    :param debug: show tracebacks in 500 responses.
+    :param debug: show tracebacks in 500 responses (not to a request whose
+        environ sets :data:`~microroutes.debug_access.HIDE_INTERNALS`).
     :param reload: development mode: notice edited, added and removed files
         and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
@@ -406,11 +408,12 @@ class App:
                 error = failure
         if stops_the_process(error):
             raise error
-        if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
+        internals = not environ.get(HIDE_INTERNALS)  # a remote client of a dev server
+        if self.debugger and internals and isinstance(error, Exception) and _prefers_html(environ):
             raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         logger.error("unhandled error answering %s", where, exc_info=error)
-        if not self.debug:
+        if not (self.debug and internals):
             return _render(HTTPError(500, "internal server error"), environ)
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"

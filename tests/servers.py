@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-_URL = re.compile(r"on (http://127\.0\.0\.1:\d+)")
+_URL = re.compile(r"on (http://[^\s/]+:\d+)")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 #: How long to wait for a line the server is expected to print.
@@ -70,15 +70,17 @@ def _pump(process: subprocess.Popen[str], lines: list[str]) -> None:
 
 
 @contextmanager
-def running(*args: str, env: Mapping[str, str | None] | None = None) -> Iterator[Server]:
-    """Run ``python -m microroutes ARGS --port 0`` until the block ends, then SIGTERM it.
+def running(
+    *args: str, env: Mapping[str, str | None] | None = None, host: str = "127.0.0.1"
+) -> Iterator[Server]:
+    """Run ``python -m microroutes ARGS --host HOST --port 0`` until the block ends; SIGTERM it.
 
     ``env`` adds variables to the environment (``None`` removes one).
 
     The server is always stopped, even when the block fails; on leaving, the
     process must exit 0 within :data:`STOP_TIMEOUT` and have printed ``stopped``.
     """
-    command = [sys.executable, "-m", "microroutes", *args, "--host", "127.0.0.1", "--port", "0"]
+    command = [sys.executable, "-m", "microroutes", *args, "--host", host, "--port", "0"]
     # A session of its own, so worker processes (granian's) can be found and reaped.
     process = subprocess.Popen(
         command,

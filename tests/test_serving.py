@@ -196,7 +196,7 @@ def test_the_access_log_has_one_line_per_request(served: tuple[str, Server, Path
         assert record["client"] == "127.0.0.1"
         assert (record["method"], record["path"], record["status"]) == ("GET", target, 200)
         assert record["bytes"] == len(body)
-        assert record["user_agent"] == 'probe "quoted"'
+        assert record["user_agent"] == "probe \\x22quoted\\x22"
         assert record["referer"] == "http://r.example/"
         assert record["duration_ms"] >= 0
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", record["time"])
@@ -208,7 +208,7 @@ def test_the_access_log_has_one_line_per_request(served: tuple[str, Server, Path
         assert found["client"] == "127.0.0.1"
         assert (found["method"], found["target"], found["status"]) == ("GET", target, "200")
         assert int(found["bytes"]) == len(body)
-        assert found["agent"] == 'probe \\"quoted\\"'
+        assert found["agent"] == "probe \\x22quoted\\x22"
         assert found["referer"] == "http://r.example/"
         streamed_found = COMBINED.match(stream_line)
         assert streamed_found, stream_line

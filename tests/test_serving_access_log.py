@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -80,7 +81,7 @@ def test_odd_paths_and_headers_cannot_break_a_combined_line(make_site) -> None:
     text = lines.getvalue()
     assert text.count("\n") == 1, text
     assert '"GET /caf%C3%A9%20%22x%22 HTTP/1.1" 200 2 ' in text
-    assert '"r\\\\x" "evil\\"\\n127.0.0.1 - - fake line"' in text
+    assert '"r\\x5Cx" "evil\\x22\\x0A127.0.0.1 - - fake line"' in text
 
 
 def test_an_unknown_format_is_refused() -> None:
@@ -118,17 +119,63 @@ class _RecordingStream(io.StringIO):
         return super().write(text)
 
 
-def test_buffered_lines_go_out_in_whole_line_batches_and_on_flush(make_site) -> None:
+def test_buffered_lines_go_out_in_full_batches_and_on_flush(make_site) -> None:
     site = make_site({"pages/[name].py": "def GET(req, res):\n    return {'ok': 1}\n"})
     stream = _RecordingStream()
-    logged = AccessLog(App(site), stream=stream, buffered=True)
-    for number in range(300):
+    # No background flusher: only a full batch (256 lines) and flush() write.
+    logged = AccessLog(App(site), stream=stream, buffered=True, flush_interval=None)
+    for number in range(255):
         list(_call(logged, environ_for(f"/page{number}"))[0])
-    assert stream.getvalue().count("\n") >= 256  # a full batch went out without a flush
+    assert stream.writes == []
+    list(_call(logged, environ_for("/page255"))[0])
+    assert stream.getvalue().count("\n") == 256
+    for number in range(256, 300):
+        list(_call(logged, environ_for(f"/page{number}"))[0])
+    assert stream.getvalue().count("\n") == 256
     logged.flush()
     lines = stream.getvalue().splitlines()
     assert [line.split('"')[1].split()[1] for line in lines] == [f"/page{n}" for n in range(300)]
-    assert len(stream.writes) < 300
     for write in stream.writes:
         assert write.endswith("\n")
         assert len(write) <= 4096
+    # Whole lines, as many as fit in 4096 bytes, per write: the batch, then the rest.
+    sizes = [len(line) + 1 for line in lines]
+    assert len(stream.writes) == _batches(sizes[:256]) + _batches(sizes[256:])
+
+
+def _batches(sizes: list[int]) -> int:
+    count, used = 1, 0
+    for size in sizes:
+        if used and used + size > 4096:
+            count, used = count + 1, 0
+        used += size
+    return count
+
+
+def test_the_background_flusher_writes_waiting_lines_and_close_stops_it() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("204 No Content", [])
+        return []
+
+    stream = _RecordingStream()
+    logged = AccessLog(app, stream=stream, buffered=True, flush_interval=0.01)
+    list(_call(logged, environ_for("/first"))[0])
+    deadline = time.monotonic() + 10
+    while "/first" not in stream.getvalue():
+        assert time.monotonic() < deadline, "the flusher never wrote the line"
+        time.sleep(0.01)
+    flushers = [t for t in threading.enumerate() if t.name == "microroutes-access-log"]
+    list(_call(logged, environ_for("/second"))[0])
+    logged.close()
+    assert "/second" in stream.getvalue()  # close() writes what was waiting
+    assert not any(t.is_alive() for t in flushers)
+    list(_call(logged, environ_for("/third"))[0])
+    assert "/third" not in stream.getvalue()  # after close, only flush() writes
+    logged.flush()
+    assert "/third" in stream.getvalue()
+
+
+@pytest.mark.parametrize("interval", [0, -1.0])
+def test_a_flush_interval_must_be_positive(interval: float) -> None:
+    with pytest.raises(ValueError, match="flush_interval must be over 0 seconds"):
+        AccessLog(lambda environ, start_response: [], buffered=True, flush_interval=interval)

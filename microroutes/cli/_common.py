@@ -9,7 +9,7 @@ from types import FrameType
 from typing import NamedTuple
 
 from ..app import App
-from ..serving import ACCESS_LOG_FORMATS
+from ..serving import ACCESS_LOG_FORMATS, DEFAULT_REDACTED_PARAMS
 
 __all__ = ["Server", "add_access_log_format", "add_address", "add_site", "run_until_stopped"]
 
@@ -34,13 +34,25 @@ def add_address(parser: argparse.ArgumentParser) -> None:
 
 
 def add_access_log_format(parser: argparse.ArgumentParser) -> None:
-    """The ``--access-log-format`` option."""
+    """The ``--access-log-format`` and ``--access-log-redact`` options."""
     parser.add_argument(
         "--access-log-format",
         choices=ACCESS_LOG_FORMATS,
         default="combined",
         help="combined (Apache, plus microseconds) or json lines (default combined)",
     )
+    parser.add_argument(
+        "--access-log-redact",
+        type=_names,
+        default=DEFAULT_REDACTED_PARAMS,
+        metavar="NAMES",
+        help="comma-separated query parameters logged as REDACTED, replacing the default "
+        f"({','.join(sorted(DEFAULT_REDACTED_PARAMS))}); '' redacts none",
+    )
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(name.strip().lower() for name in text.split(",") if name.strip())
 
 
 def _stop_on_sigterm() -> None:

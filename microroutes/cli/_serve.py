@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..serving import (
+    DEFAULT_DRAIN_DELAY,
     DEFAULT_GRACEFUL_TIMEOUT,
     SERVERS,
     ServeOptions,
@@ -52,6 +53,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="seconds in-flight requests get to finish on SIGTERM/SIGINT (default 30)",
     )
     serve_parser.add_argument(
+        "--drain-delay",
+        type=_seconds,
+        default=DEFAULT_DRAIN_DELAY,
+        metavar="S",
+        help="on SIGTERM/SIGINT, seconds readiness routes answer 503 while the server still "
+        "serves, before it stops accepting (default 0; a second signal cuts it short)",
+    )
+    serve_parser.add_argument(
         "--debug", action="store_true", help="print tracebacks of start-up failures"
     )
     serve_parser.set_defaults(run=_serve)
@@ -61,6 +70,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
     return value
 
 
@@ -77,7 +93,9 @@ def _serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         access_log=args.access_log,
         access_log_format=args.access_log_format,
+        access_log_redact=args.access_log_redact,
         graceful_timeout=args.graceful_timeout,
+        drain_delay=args.drain_delay,
         debug=args.debug,
     )
     return serve(options)

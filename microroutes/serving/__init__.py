@@ -7,15 +7,30 @@ under any server (gunicorn included).
 
 from __future__ import annotations
 
-from .access_log import ACCESS_LOG_FORMATS, AccessLog, AccessLogFormat
+from .access_log import (
+    ACCESS_LOG_FORMATS,
+    DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_REDACTED_PARAMS,
+    AccessLog,
+    AccessLogFormat,
+)
 from .granian_runner import GRANIAN_MISSING, granian_available, run_granian
-from .options import DEFAULT_GRACEFUL_TIMEOUT, SERVERS, ServeOptions, ServerName
+from .options import (
+    DEFAULT_DRAIN_DELAY,
+    DEFAULT_GRACEFUL_TIMEOUT,
+    SERVERS,
+    ServeOptions,
+    ServerName,
+)
 from .startup import EXIT_STARTUP_FAILED, StartupError, report
 from .waitress_runner import run_waitress
 
 __all__ = [
     "ACCESS_LOG_FORMATS",
+    "DEFAULT_DRAIN_DELAY",
+    "DEFAULT_FLUSH_INTERVAL",
     "DEFAULT_GRACEFUL_TIMEOUT",
+    "DEFAULT_REDACTED_PARAMS",
     "EXIT_STARTUP_FAILED",
     "GRANIAN_MISSING",
     "SERVERS",

@@ -17,6 +17,13 @@ Two formats:
     One JSON object per line: ``time`` (ISO 8601, UTC), ``client``, ``method``,
     ``path`` (with the query), ``protocol``, ``status``, ``bytes``,
     ``duration_ms``, ``referer``, ``user_agent``.
+
+In both, every field a client controls is escaped the way nginx and Apache
+escape theirs (see :mod:`.log_fields`: a control character, a byte over 0x7E,
+``"`` and ``\\`` become ``\\xNN``), so no line can carry a terminal escape
+sequence, a newline or a forged field. The values of query parameters named
+like secrets (``token``, ``key``, ``password``... :data:`DEFAULT_REDACTED_PARAMS`)
+and the referer's whole query are logged as ``REDACTED``.
 """
 
 from __future__ import annotations
@@ -32,8 +39,15 @@ from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
 from ..http import StartResponse
+from .log_fields import DEFAULT_REDACTED_PARAMS, Redactor, escape, is_plain, redact_referer
 
-__all__ = ["ACCESS_LOG_FORMATS", "AccessLog", "AccessLogFormat"]
+__all__ = [
+    "ACCESS_LOG_FORMATS",
+    "DEFAULT_FLUSH_INTERVAL",
+    "DEFAULT_REDACTED_PARAMS",
+    "AccessLog",
+    "AccessLogFormat",
+]
 
 AccessLogFormat = Literal["combined", "json"]
 #: The formats :class:`AccessLog` writes.
@@ -42,7 +56,7 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _SAFE_PATH = "/!$&'()*+,;=:@-._~%"
 #: Buffered lines are written out at least this often (seconds)...
-_FLUSH_INTERVAL = 0.25
+DEFAULT_FLUSH_INTERVAL = 0.25
 #: ...or as soon as this many are waiting.
 _MAX_PENDING = 256
 #: Bytes per write at most: POSIX keeps pipe writes up to PIPE_BUF (4096) whole.
@@ -84,10 +98,16 @@ class AccessLog:
     """Wrap a WSGI ``app`` so every request writes one line to ``stream`` (stderr by default).
 
     :param log_format: ``"combined"`` (Apache combined plus microseconds) or ``"json"``.
-    :param buffered: collect lines and write them in batches (at least every
-        quarter second, and on :meth:`flush`) rather than one write per request.
-        Servers use it: a write per request costs a system call, and with it a
-        round trip for the GIL, that shows in throughput.
+    :param buffered: collect lines and write them in batches (256 lines, at
+        least every ``flush_interval`` seconds, and on :meth:`flush`) rather than
+        one write per request. Servers use it: a write per request costs a
+        system call, and with it a round trip for the GIL, that shows in throughput.
+    :param flush_interval: with ``buffered``, seconds between writes of what
+        is waiting (a background thread); ``None``: only full batches,
+        :meth:`flush` and :meth:`close` write.
+    :param redact: query parameter names whose values are logged as
+        ``REDACTED`` (case-insensitive; a name also matches as the last part
+        after ``_``, ``-`` or ``.``). Empty: nothing is redacted.
     """
 
     def __init__(
@@ -97,15 +117,22 @@ class AccessLog:
         log_format: AccessLogFormat = "combined",
         stream: TextIO | None = None,
         buffered: bool = False,
+        flush_interval: float | None = DEFAULT_FLUSH_INTERVAL,
+        redact: Iterable[str] = DEFAULT_REDACTED_PARAMS,
     ) -> None:
         if log_format not in ACCESS_LOG_FORMATS:
             raise ValueError(f"unknown access log format {log_format!r}")
+        if flush_interval is not None and not flush_interval > 0:
+            raise ValueError(f"flush_interval must be over 0 seconds, got {flush_interval!r}")
         self.app = app
         self.log_format = log_format
+        #: The lower-case parameter names whose values are redacted.
+        self._redactor = Redactor(redact)
+        self.redact: frozenset[str] = self._redactor.names
         self._stream = stream
         self._format = _combined_line if log_format == "combined" else _json_line
         self._clock = _SecondClock()
-        self._lines = _LineBuffer(self._target) if buffered else None
+        self._lines = _LineBuffer(self._target, flush_interval) if buffered else None
 
     def _target(self) -> TextIO:
         return self._stream or sys.stderr
@@ -129,7 +156,7 @@ class AccessLog:
 
     def write(self, request: _Request) -> None:
         """Write the line for a finished request."""
-        line = self._format(request, self._clock)
+        line = self._format(request, self._clock, self._redactor)
         if self._lines is not None:
             self._lines.add(line)
             return
@@ -138,9 +165,17 @@ class AccessLog:
         stream.flush()
 
     def flush(self) -> None:
-        """Write out the lines still buffered (servers call it when they stop)."""
+        """Write out the lines still buffered."""
         if self._lines is not None:
             self._lines.flush()
+
+    def close(self) -> None:
+        """Stop the background flushes and write out what is buffered (servers call it on stop).
+
+        Lines logged afterwards still go out, in full batches and on :meth:`flush`.
+        """
+        if self._lines is not None:
+            self._lines.close()
 
 
 class _LoggedBody:
@@ -175,14 +210,16 @@ class _LineBuffer:
     """Log lines collected and written in batches of whole lines.
 
     A batch goes out when :data:`_MAX_PENDING` lines are waiting, and at
-    least every :data:`_FLUSH_INTERVAL` seconds (a daemon thread, started
-    with the first line). Each write holds whole lines and at most
-    :data:`_WRITE_SIZE` bytes, so on a pipe shared by several worker
-    processes a line is never split by another process's write.
+    least every ``interval`` seconds (a daemon thread, started with the
+    first line) unless ``interval`` is ``None``. Each write holds whole
+    lines and at most :data:`_WRITE_SIZE` bytes, so on a pipe shared by
+    several worker processes a line is never split by another process's write.
     """
 
-    def __init__(self, target: Callable[[], TextIO]) -> None:
+    def __init__(self, target: Callable[[], TextIO], interval: float | None) -> None:
         self._target = target
+        self._interval = interval
+        self._closed = threading.Event()
         # deque's append and popleft are atomic: adding a line takes no lock.
         self._pending: deque[str] = deque()
         self._write_lock = threading.Lock()
@@ -191,23 +228,31 @@ class _LineBuffer:
     def add(self, line: str) -> None:
         pending = self._pending
         pending.append(line)
-        if self._flusher is None:
+        if self._flusher is None and self._interval is not None:
             self._start_flusher()
         if len(pending) >= _MAX_PENDING:
             self.flush()
 
     def _start_flusher(self) -> None:
         with self._write_lock:
-            if self._flusher is None:
+            if self._flusher is None and not self._closed.is_set():
                 self._flusher = threading.Thread(
                     target=self._flush_periodically, name="microroutes-access-log", daemon=True
                 )
                 self._flusher.start()
 
     def _flush_periodically(self) -> None:
-        while True:
-            time.sleep(_FLUSH_INTERVAL)
+        interval = self._interval
+        while not self._closed.wait(interval):
             self.flush()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._interval = None  # no flusher starts after this
+        flusher = self._flusher
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join()
+        self.flush()
 
     def flush(self) -> None:
         # One flush at a time, so batches keep their order.
@@ -253,81 +298,75 @@ class _SecondClock:
         return self._text
 
 
-def _target(environ: dict[str, Any]) -> str:
-    """The request target as the client sent it: path (percent-encoded) and query."""
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    if not path.isascii() or " " in path or '"' in path:
+def _path(environ: dict[str, Any]) -> str:
+    """The request path as sent: percent-encoded where the decoded one needs it."""
+    path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    if not is_plain(path) or " " in path:
         # WSGI gives the path decoded, as latin-1 characters: encode it back.
         path = quote(path.encode("latin-1", "replace"), safe=_SAFE_PATH)
+    return path
+
+
+def _target(environ: dict[str, Any], redactor: Redactor) -> str:
+    """The request target: path and query, secrets redacted (not yet escaped)."""
     query = environ.get("QUERY_STRING")
-    return f"{path}?{query}" if query else path
+    path = _path(environ)
+    return f"{path}?{redactor.query(query)}" if query else path
 
 
-def _quoted(value: str) -> str:
-    """``value`` safe inside a double-quoted log field (Apache escapes the same way)."""
-    if value.isprintable() and '"' not in value and "\\" not in value:
-        return value
-    return value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
-
-
-def _combined_line(request: _Request, clock: _SecondClock) -> str:
+def _combined_line(request: _Request, clock: _SecondClock, redactor: Redactor) -> str:
     micros = int((time.perf_counter() - request.started) * 1_000_000)
-    get = request.environ.get
+    environ = request.environ
+    get = environ.get
+    client = get("REMOTE_ADDR") or "-"
+    method = get("REQUEST_METHOD", "-")
+    protocol = get("SERVER_PROTOCOL", "-")
+    referer = get("HTTP_REFERER")
+    referer = redact_referer(referer) if referer else "-"
+    agent = get("HTTP_USER_AGENT") or "-"
+    status = request.status
     path = get("PATH_INFO", "")
     script = get("SCRIPT_NAME")
     if script:
         path = script + path
     query = get("QUERY_STRING")
-    method = get("REQUEST_METHOD", "-")
-    protocol = get("SERVER_PROTOCOL", "-")
-    referer = get("HTTP_REFERER", "-")
-    agent = get("HTTP_USER_AGENT", "-")
-    # One check over every client-controlled field: the common, plain case
-    # needs no escaping at all.
-    fields = f"{method}{path}{protocol}{referer}{agent}"
-    if (
-        not (fields.isascii() and fields.isprintable())
-        or '"' in fields
-        or "\\" in fields
-        or " " in path
+    if query:
+        query = redactor.query(query)
+    # One check over every field says whether escape() would change any (rarely).
+    if " " not in path and is_plain(
+        f"{client}{method}{path}{query}{protocol}{referer}{agent}{status}"
     ):
-        return _escaped_combined_line(request, clock, micros)
-    target = f"{path}?{query}" if query else path
+        target = f"{path}?{query}" if query else path
+    else:
+        client, method, protocol = escape(client), escape(method), escape(protocol)
+        referer, agent, status = escape(referer), escape(agent), escape(status)
+        target = escape(_target(environ, redactor))
     return (
-        f"{get('REMOTE_ADDR') or '-'} - - [{clock.apache()}] "
-        f'"{method} {target} {protocol}" {request.status} {request.sent} '
+        f"{client} - - [{clock.apache()}] "
+        f'"{method} {target} {protocol}" {status} {request.sent} '
         f'"{referer}" "{agent}" {micros}\n'
     )
 
 
-def _escaped_combined_line(request: _Request, clock: _SecondClock, micros: int) -> str:
-    environ = request.environ
-    request_line = _quoted(
-        f"{environ.get('REQUEST_METHOD', '-')} {_target(environ)} "
-        f"{environ.get('SERVER_PROTOCOL', '-')}"
-    )
-    referer = _quoted(environ.get("HTTP_REFERER", "-"))
-    agent = _quoted(environ.get("HTTP_USER_AGENT", "-"))
-    return (
-        f"{environ.get('REMOTE_ADDR') or '-'} - - [{clock.apache()}] "
-        f'"{request_line}" {request.status} {request.sent} "{referer}" "{agent}" {micros}\n'
-    )
+def _escaped(value: str | None) -> str | None:
+    return None if value is None else escape(value)
 
 
-def _json_line(request: _Request, clock: _SecondClock) -> str:
+def _json_line(request: _Request, clock: _SecondClock, redactor: Redactor) -> str:
     environ = request.environ
     seconds = time.perf_counter() - request.started
     status = request.status
+    referer = environ.get("HTTP_REFERER")
     record = {
         "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
-        "client": environ.get("REMOTE_ADDR") or None,
-        "method": environ.get("REQUEST_METHOD"),
-        "path": _target(environ),
-        "protocol": environ.get("SERVER_PROTOCOL"),
-        "status": int(status) if status.isdigit() else None,
+        "client": _escaped(environ.get("REMOTE_ADDR") or None),
+        "method": _escaped(environ.get("REQUEST_METHOD")),
+        "path": escape(_target(environ, redactor)),
+        "protocol": _escaped(environ.get("SERVER_PROTOCOL")),
+        "status": int(status) if status.isascii() and status.isdigit() else None,
         "bytes": request.sent,
         "duration_ms": round(seconds * 1000, 3),
-        "referer": environ.get("HTTP_REFERER"),
-        "user_agent": environ.get("HTTP_USER_AGENT"),
+        "referer": None if referer is None else escape(redact_referer(referer)),
+        "user_agent": _escaped(environ.get("HTTP_USER_AGENT")),
     }
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    return json.dumps(record) + "\n"

@@ -6,10 +6,12 @@ plainly. granian then spawns the workers; each builds its own
 :class:`~microroutes.App` from the site folder, runs ``startup(app)``, serves,
 and runs ``shutdown(app)`` when granian stops it.
 
-granian drains by itself: on SIGTERM/SIGINT its parent process stops the
-workers, each stops accepting and lets its in-flight requests finish; the
-graceful timeout becomes granian's ``workers_kill_timeout``, after which a
-worker still busy is killed.
+On SIGTERM/SIGINT the parent first drains for the drain delay (see
+:mod:`.drain`: readiness routes answer 503, the rest as usual), then
+granian drains by itself: its parent process stops the workers, each
+stops accepting and lets its in-flight requests finish; the graceful
+timeout becomes granian's ``workers_kill_timeout``, after which a worker
+still busy is killed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..app import App
+from ..health import follow_drain_file
+from .drain import DrainFile
 from .options import ServeOptions
 from .site import WSGIApp, body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
@@ -80,10 +84,13 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
     banner = f"serving {app.site_dir} on http://{options.host}:{port} (granian, "
     banner += f"{options.workers} worker{'s' if options.workers != 1 else ''})"
     server.on_startup(functools.partial(_announce_when_ready, options.host, port, banner, announce))
+    drain = DrainFile(options.drain_delay)
+    # granian installs this handler for SIGTERM/SIGINT when it starts.
+    server.signal_handler_interrupt = drain.delay_stop(server.signal_handler_interrupt)
     try:
         server.serve(
             spawn_target=_serve_worker,
-            target_loader=functools.partial(_load_worker_app, options),
+            target_loader=functools.partial(_load_worker_app, options, drain.path),
             wrap_loader=False,
         )
     except SystemExit as exit_:
@@ -91,6 +98,8 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
         if exit_.code:
             print("microroutes: stopped: a worker process failed", file=sys.stderr, flush=True)
             return exit_.code if isinstance(exit_.code, int) else EXIT_STARTUP_FAILED
+    finally:
+        drain.close()
     return 0
 
 
@@ -112,8 +121,12 @@ def _announce_when_ready(
     threading.Thread(target=wait, name="microroutes-ready", daemon=True).start()
 
 
-def _load_worker_app(options: ServeOptions) -> WSGIApp:
-    """In a worker process: the site's app, started, wrapped as the options ask."""
+def _load_worker_app(options: ServeOptions, drain_file: str) -> WSGIApp:
+    """In a worker process: the site's app, started, wrapped as the options ask.
+
+    Its readiness routes answer 503 once the parent creates ``drain_file``.
+    """
+    follow_drain_file(drain_file)
     try:
         app = load_site(options)
         start_app(app)

@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .access_log import AccessLogFormat
+from .access_log import DEFAULT_REDACTED_PARAMS, AccessLogFormat
 
-__all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "DEFAULT_THREADS", "SERVERS", "ServeOptions", "ServerName"]
+__all__ = [
+    "DEFAULT_DRAIN_DELAY",
+    "DEFAULT_GRACEFUL_TIMEOUT",
+    "DEFAULT_THREADS",
+    "SERVERS",
+    "ServeOptions",
+    "ServerName",
+]
 
 ServerName = Literal["waitress", "granian"]
 #: The servers ``serve`` can run, the default first.
@@ -18,6 +25,9 @@ SERVERS: tuple[ServerName, ...] = ("waitress", "granian")
 DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 1}
 #: Seconds in-flight requests get to finish after SIGTERM or SIGINT.
 DEFAULT_GRACEFUL_TIMEOUT = 30.0
+#: Seconds readiness routes answer 503 after SIGTERM/SIGINT before the server stops
+#: accepting: none by default, as without a load balancer nobody waits for it.
+DEFAULT_DRAIN_DELAY = 0.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,12 @@ class ServeOptions:
     access_log: bool = False
     #: The access log's format.
     access_log_format: AccessLogFormat = "combined"
+    #: Query parameters whose values the access log writes as ``REDACTED``.
+    access_log_redact: frozenset[str] = DEFAULT_REDACTED_PARAMS
     #: Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
+    #: Seconds of draining (readiness 503, still serving) before the server stops accepting.
+    drain_delay: float = DEFAULT_DRAIN_DELAY
     #: Print tracebacks of start-up failures.
     debug: bool = False
 

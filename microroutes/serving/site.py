@@ -89,11 +89,16 @@ def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = Non
     if drain_limit is not None:
         stack = DrainUnreadBody(stack, drain_limit)
     if options.access_log:
-        stack = AccessLog(stack, log_format=options.access_log_format, buffered=True)
+        stack = AccessLog(
+            stack,
+            log_format=options.access_log_format,
+            buffered=True,
+            redact=options.access_log_redact,
+        )
     return stack
 
 
 def flush_logs(stack: WSGIApp) -> None:
-    """Write out what ``stack``'s access log still holds, if it has one."""
+    """Write out what ``stack``'s access log still holds, if it has one, and stop its flusher."""
     if isinstance(stack, AccessLog):
-        stack.flush()
+        stack.close()

@@ -1,7 +1,9 @@
 """``serve --server waitress``: one process, a pool of threads, a graceful stop.
 
 waitress has no graceful stop of its own: closing it drops connections that
-are mid-response. Here SIGTERM/SIGINT first closes the listening sockets (new
+are mid-response. Here SIGTERM/SIGINT first makes readiness routes answer 503
+for the drain delay (while everything else is served as usual; a second
+signal cuts the delay short), then closes the listening sockets (new
 connections are refused), then waits, up to the graceful timeout, until no
 connection has a request being read, run or written, and only then closes
 the rest. The waiting happens on a helper thread while waitress's loop keeps
@@ -17,8 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..health import start_draining
 from .options import ServeOptions
-from .signals import stop_requested
+from .signals import StopEvent, stop_requested
 from .site import body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import describe_bind_error
 
@@ -60,7 +63,7 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
         with stop_requested() as stop:
             drainer = threading.Thread(
                 target=_drain_when_stopped,
-                args=(server, stop, options.graceful_timeout),
+                args=(server, stop, options.drain_delay, options.graceful_timeout),
                 name="microroutes-drain",
                 daemon=True,
             )
@@ -88,13 +91,16 @@ def _event_map(server: Any) -> dict[int, Any]:
     return found
 
 
-def _drain_when_stopped(server: Any, stop: threading.Event, timeout: float) -> None:
-    """Wait for the stop signal, stop accepting, let requests finish, then close everything."""
+def _drain_when_stopped(server: Any, stop: StopEvent, drain_delay: float, timeout: float) -> None:
+    """Wait for the stop signal, drain, stop accepting, let requests finish, then close all."""
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer
 
     stop.wait()
+    start_draining()
+    if drain_delay > 0:
+        stop.again.wait(drain_delay)
     events = _event_map(server)
     listeners = [d for d in list(events.values()) if isinstance(d, BaseWSGIServer)]
     trigger: Any = listeners[0].trigger
