@@ -128,9 +128,7 @@ class Postgres:
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server (``fast``: roll back open transactions, close connections)."""
-        self._as_owner(
-            self._pg_ctl, "stop", "--pgdata", str(self.data), "--wait", "--mode", mode
-        )
+        self._as_owner(self._pg_ctl, "stop", "--pgdata", str(self.data), "--wait", "--mode", mode)
 
     def restart(self) -> None:
         """Stop and start again on the same port."""
