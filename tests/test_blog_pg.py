@@ -70,9 +70,7 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql.encode()).fetchall()
 
 
-def test_apps_starting_at_once_make_the_schema_and_seed_once(
-    apps: list[App], pg_url: str
-) -> None:
+def test_apps_starting_at_once_make_the_schema_and_seed_once(apps: list[App], pg_url: str) -> None:
     clients = [Client(app) for app in apps for _ in range(3)]
     answers = at_once([lambda c=client: c.get("/api/posts") for client in clients])
     assert [answer.status_code for answer in answers] == [200] * len(clients)
@@ -97,9 +95,7 @@ def test_one_slug_created_at_once_everywhere_is_one_201_and_409s(
     assert query(pg_url, "SELECT count(*) FROM posts WHERE slug = 'raced'") == [(1,)]
 
 
-def test_renames_onto_one_slug_at_once_leave_one_post_with_it(
-    apps: list[App], pg_url: str
-) -> None:
+def test_renames_onto_one_slug_at_once_leave_one_post_with_it(apps: list[App], pg_url: str) -> None:
     first = Client(apps[0])
     slugs = [f"post-{n}" for n in range(8)]
     for slug in slugs:
@@ -108,7 +104,7 @@ def test_renames_onto_one_slug_at_once_leave_one_post_with_it(
     answers = at_once(
         [
             lambda c=client, s=slug: c.patch(f"/api/post/{s}", json={"slug": "wanted"})
-            for client, slug in zip(clients, slugs)
+            for client, slug in zip(clients, slugs, strict=True)
         ]
     )
     assert sorted(answer.status_code for answer in answers) == [200] + [409] * (len(slugs) - 1)

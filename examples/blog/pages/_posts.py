@@ -38,8 +38,14 @@ _INSERT = (
 )
 
 
-#: The rows of the sitemap, in a stable order; both databases take a LIMIT this big.
-_SITEMAP_ROWS = "SELECT slug, updated FROM posts ORDER BY id LIMIT ? OFFSET ?"
+#: The sitemap's rows from a position on, in id order. The first id is found on
+#: the primary key's index alone (no table row is read to skip one), then the
+#: rows are read from there; both databases take a LIMIT this big for "all".
+_SITEMAP_ROWS = (
+    "SELECT slug, updated FROM posts"
+    " WHERE id >= (SELECT id FROM posts ORDER BY id LIMIT 1 OFFSET ?)"
+    " ORDER BY id LIMIT ?"
+)
 _NO_LIMIT = 2**62
 
 
@@ -177,13 +183,13 @@ def sitemap_entries(app: App, start: int = 0, stop: int | None = None) -> Iterat
     """Sitemap entries ``start`` to ``stop - 1`` of the posts' pages, oldest post first.
 
     Only the rows of that range are read, a batch at a time (a server-side
-    cursor on PostgreSQL, walking the primary key's index), and the
+    cursor on PostgreSQL), from the first one's id on, and the
     connection stays open while the caller iterates; it is given back when
     the generator finishes or is closed, so a million posts stream in the
     memory of a few.
     """
     limit = _NO_LIMIT if stop is None else stop - start
-    with connect(app) as conn, stream(conn, _SITEMAP_ROWS, (limit, start)) as rows:
+    with connect(app) as conn, stream(conn, _SITEMAP_ROWS, (start, limit)) as rows:
         for slug, updated in rows:
             yield {
                 "loc": page_path(slug),
