@@ -1,10 +1,11 @@
 """Two blog hosts behind nginx on one PostgreSQL, under load, losing a host and the database.
 
-Slow (about a minute): ``pytest -m slow tests/test_topology.py -s``. Two
-``microroutes serve examples/blog --server granian --workers 2`` processes
-listen on 127.0.0.2 and 127.0.0.3 (same port), nginx balances between them
-with the configuration of ``docs/deploying.md``, and clients create and
-read posts through nginx the whole time.
+The long run (``pytest -m slow tests/test_topology.py -s``) holds the load
+for longer around each fault than the one the suite runs. Two
+``microroutes serve examples/blog --server granian --workers 2 --threads 4``
+processes listen on 127.0.0.2 and 127.0.0.3 (same port), nginx balances
+between them with the configuration of ``docs/deploying.md``, and clients
+create and read posts through nginx the whole time.
 
 - ``kill -9`` of one host's process group: every create a client saw
   acknowledged (201) is stored, once; every read succeeds (nginx retries
@@ -23,14 +24,10 @@ from collections.abc import Callable
 import pytest
 from load_client import Load, Outcome
 from pg import Postgres, free_port, postgres_server
-from topology import topology
+from topology import ROOT, site_config, topology
 
 ADDRESSES = ("127.0.0.2", "127.0.0.3")
-SERVE = ("--server", "granian", "--workers", "2")
-#: Seconds of load before and after each fault.
-STEADY = 3.0
-#: Seconds a host stays dead, and the database down.
-OUTAGE = 4.0
+SERVE = ("--server", "granian", "--workers", "2", "--threads", "4")
 #: The most the tests wait for a host to serve again, or the app to recover.
 DEADLINE = 60.0
 
@@ -71,13 +68,19 @@ def acknowledged(outcomes: list[Outcome]) -> list[str]:
     return [o.slug for o in outcomes if o.kind == "create" and o.status == 201 and o.slug]
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize(
+    # Seconds of load before and after each fault, and seconds a host stays dead
+    # and the database down.
+    ("steady", "outage"),
+    [pytest.param(0.5, 3.0, id="short"), pytest.param(3.0, 5.0, id="long", marks=pytest.mark.slow)],
+)
 def test_two_hosts_survive_a_host_kill_and_a_database_restart(
-    capsys: pytest.CaptureFixture[str],
+    steady: float, outage: float, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with postgres_server() as server:
         server.execute("CREATE DATABASE blog")
-        env = {"BLOG_DATABASE_URL": server.url("blog"), "BLOG_DB": ""}
+        # A 1 s wait for a connection (2 s by default) fits several 503s in the outage.
+        env = {"BLOG_DATABASE_URL": server.url("blog"), "BLOG_DB": "", "BLOG_POOL_TIMEOUT": "1"}
         nginx_port = free_port()
         with topology(ADDRESSES, common_port(), nginx_port, env, SERVE) as (hosts, _nginx):
             victim = hosts[0]
@@ -85,10 +88,10 @@ def test_two_hosts_survive_a_host_kill_and_a_database_restart(
 
             # -- a host dies under load, and comes back
             load = Load(nginx_port, tag="a").start()
-            time.sleep(STEADY)
+            time.sleep(steady)
             victim.kill()
             killed = time.monotonic()
-            time.sleep(OUTAGE)
+            time.sleep(outage)
             victim.start()
             restarted = time.monotonic()
             rejoined = wait_for(
@@ -96,7 +99,7 @@ def test_two_hosts_survive_a_host_kill_and_a_database_restart(
                 restarted,
                 lambda o: o.upstream == victim_address and o.status in (200, 201),
             )
-            time.sleep(STEADY)
+            time.sleep(steady)
             outcomes = load.stop()
 
             reads = [o for o in outcomes if o.kind != "create"]
@@ -107,22 +110,22 @@ def test_two_hosts_survive_a_host_kill_and_a_database_restart(
             # Only a create on the host as it died can fail: 502, and it is not acknowledged.
             assert all(o.status == 502 and o.started <= killed for o in lost), lost
             slugs = acknowledged(outcomes)
-            assert len(slugs) > 20
+            assert slugs
             assert set(stored(server, slugs).values()) == {1}
             served_after = {o.upstream for o in outcomes if o.started > rejoined.ended}
             assert victim_address in served_after
 
             # -- the database restarts under load
             load = Load(nginx_port, tag="b").start()
-            time.sleep(STEADY)
+            time.sleep(steady)
             server.stop()
             down = time.monotonic()
-            time.sleep(OUTAGE)
+            time.sleep(outage)
             coming_back = time.monotonic()
             server.start()
             back = time.monotonic()
             first = wait_for(load, back, lambda o: o.status in (200, 201))
-            time.sleep(STEADY)
+            time.sleep(steady)
             outcomes = load.stop()
 
             for outcome in outcomes:
@@ -145,3 +148,9 @@ def test_two_hosts_survive_a_host_kill_and_a_database_restart(
                     f"database restart: {len(unavailable)} answers 503 with Retry-After, the "
                     f"first success {first.ended - back:.2f} s after PostgreSQL was back"
                 )
+
+
+def test_the_documented_nginx_configuration_is_the_tested_one() -> None:
+    text = (ROOT / "docs" / "deploying.md").read_text()
+    documented = text.split("```nginx scale-out\n", 1)[1].split("```", 1)[0]
+    assert documented == site_config(["10.0.0.2:8000", "10.0.0.3:8000"], "80")

@@ -31,7 +31,40 @@ BLOG = ROOT / "examples" / "blog"
 #: Seconds a host or nginx gets to start answering.
 START_TIMEOUT = 60.0
 
-#: The nginx configuration: ``{upstreams}`` is one ``server`` line per host.
+#: The balancing part of the nginx configuration, as ``docs/deploying.md`` shows it:
+#: ``{upstreams}`` is one :data:`UPSTREAM` line per host, ``{listen}`` nginx's address.
+NGINX_SITE = """\
+upstream blog {{
+{upstreams}
+    keepalive 32;
+}}
+
+server {{
+    listen {listen};
+
+    location / {{
+        proxy_pass http://blog;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Request-ID $request_id;
+        # A host that refuses or drops a connection is skipped: the request
+        # goes to the next one. nginx never resends a POST or PATCH that
+        # reached a host (that would need "non_idempotent" here), so a create
+        # is never made twice; GET, HEAD, PUT and DELETE are retried.
+        proxy_next_upstream error timeout;
+        proxy_next_upstream_timeout 10s;
+        proxy_connect_timeout 1s;
+        proxy_read_timeout 30s;
+        add_header X-Upstream $upstream_addr always;
+    }}
+}}
+"""
+#: One host of the ``upstream`` block: out of the rotation for 2 s after one failure.
+UPSTREAM = "    server {address} max_fails=1 fail_timeout=2s;"
+#: The rest of a whole nginx configuration, for a server of the tests' own.
 NGINX_CONF = """\
 worker_processes 2;
 pid {folder}/nginx.pid;
@@ -49,36 +82,15 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 
-    upstream blog {{
-{upstreams}
-        keepalive 32;
-    }}
-
-    server {{
-        listen 127.0.0.1:{port};
-
-        location / {{
-            proxy_pass http://blog;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Request-ID $request_id;
-            # A host that refuses or drops a connection is skipped: the request
-            # goes to the next one. nginx never resends a POST or PATCH that
-            # reached a host (that needs "non_idempotent" here), so a create is
-            # never made twice; GET, HEAD, PUT and DELETE are retried.
-            proxy_next_upstream error timeout;
-            proxy_next_upstream_timeout 10s;
-            proxy_connect_timeout 1s;
-            proxy_read_timeout 30s;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
+{site}
 }}
 """
-UPSTREAM = "        server {address} max_fails=1 fail_timeout=2s;"
+
+
+def site_config(upstreams: Sequence[str], listen: str) -> str:
+    """:data:`NGINX_SITE` for hosts at ``upstreams`` (``address:port``), nginx at ``listen``."""
+    lines = "\n".join(UPSTREAM.format(address=address) for address in upstreams)
+    return NGINX_SITE.format(upstreams=lines, listen=listen)
 
 
 def find_nginx() -> str:
@@ -161,8 +173,8 @@ class Nginx:
         self.port = port
         self.folder = Path(tempfile.mkdtemp(prefix="microroutes-nginx-"))
         user = "user root;" if os.geteuid() == 0 else ""
-        lines = "\n".join(UPSTREAM.format(address=address) for address in upstreams)
-        self.config = NGINX_CONF.format(folder=self.folder, user=user, upstreams=lines, port=port)
+        site = site_config(upstreams, f"127.0.0.1:{port}")
+        self.config = NGINX_CONF.format(folder=self.folder, user=user, site=site)
         (self.folder / "nginx.conf").write_text(self.config)
         self.process: subprocess.Popen[bytes] | None = None
 
