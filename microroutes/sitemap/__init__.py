@@ -9,7 +9,7 @@ its route table (one part of them with ``start``/``stop``), and ``parse_sitemap`
 """
 
 from ._errors import SitemapError, SitemapWarning
-from ._files import write_sitemaps
+from ._files import write_sitemap_part, write_sitemaps
 from ._model import Image, IndexEntry, News, Url, UrlLike, Video
 from ._parser import parse_sitemap, parse_sitemap_index
 from ._render import normalise_url
@@ -38,5 +38,6 @@ __all__ = [
     "parse_sitemap_index",
     "site_urls",
     "sitemap_response",
+    "write_sitemap_part",
     "write_sitemaps",
 ]
