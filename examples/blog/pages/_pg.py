@@ -63,10 +63,17 @@ class Row(tuple):  # type: ignore[type-arg]
         return super().__getitem__(key)
 
 
+#: A row class per list of column names, so a row is a bare tuple and the names are shared.
+_ROW_CLASSES: dict[tuple[str, ...], type[Row]] = {}
+
+
 def _rows(cursor: Any) -> Any:
-    names = {column.name: number for number, column in enumerate(cursor.description or ())}
-    # One class per result, so a row is a bare tuple and the names are shared.
-    return type("Row", (Row,), {"__slots__": (), "names": names})
+    key = tuple(column.name for column in cursor.description or ())
+    found = _ROW_CLASSES.get(key)
+    if found is None:
+        names = {name: number for number, name in enumerate(key)}
+        found = _ROW_CLASSES[key] = type("Row", (Row,), {"__slots__": (), "names": names})
+    return found
 
 
 def _placeholders(sql: str) -> bytes:
