@@ -8,6 +8,7 @@ on both databases is in ``test_blog_inprocess.py``.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -160,3 +161,26 @@ def test_a_database_that_is_down_is_503_with_retry_after_and_the_app_recovers(
             print(f"\nblog on PostgreSQL: answering again {recovered:.2f} s after the restart")
     finally:
         app.close()
+
+
+def test_the_pool_survives_a_development_reload(
+    pg_url: str, blog_env: Callable[[str], None], tmp_path: Path
+) -> None:
+    blog_env(pg_url)
+    site = tmp_path / "blog"
+    shutil.copytree(BLOG, site, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    app = App(site, reload=True)
+    try:
+        client = Client(app)
+        assert client.post("/api/posts", json={"title": "Kept", "body": "b"}).status_code == 201
+        database = app.state.blog_database
+        (site / "pages" / "extra.py").write_text("def GET(req, res):\n    return 'new'\n")
+        deadline = time.monotonic() + 10
+        while client.get("/extra").status_code != 200:  # the reload has happened
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert app.state.blog_database is database
+        assert client.get("/api/post/kept").status_code == 200
+    finally:
+        app.close()
+    assert app.state.blog_database is None
