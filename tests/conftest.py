@@ -30,6 +30,10 @@ Helpers (import them with ``from conftest import ...``)
     Route source answering every method with the file that answered
     (relative to ``pages/``) and ``req.params``.
 
+PostgreSQL (``tests/pg.py``): ``postgres`` is a real server made by ``initdb``
+for the session (the tests fail when PostgreSQL is not installed), and
+``pg_url`` the URL of a new, empty database on it for one test.
+
 Default fixtures a module can lean on: ``app`` (one :class:`~microroutes.App`
 per module, over the module's own ``site`` fixture) and ``client`` (a
 validating client for ``app``). A module defining its own ``app`` or
@@ -39,12 +43,13 @@ validating client for ``app``). A module defining its own ``app`` or
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from wsgiref.validate import validator
 
 import pytest
+from pg import Postgres, postgres_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from microroutes import App
@@ -137,3 +142,17 @@ def wsgi_call(
         validator(app) if validate else app, environ, buffered=True
     )
     return status, dict(headers.to_wsgi_list()), b"".join(body)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server of the test session's own, in a temporary folder."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres) -> Iterator[str]:
+    """The URL of a new, empty database for this test (dropped after it)."""
+    with postgres.database() as url:
+        yield url

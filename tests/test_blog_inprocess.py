@@ -1,8 +1,11 @@
 """The example blog (examples/blog) through the validating test client.
 
-Each test gets its own SQLite file (``BLOG_DB`` in ``tmp_path``), created and
-seeded by the site on its first request; tests check the database directly
-with :mod:`sqlite3` where that says more than the API would.
+Each test runs twice: on its own SQLite file (``BLOG_DB`` in ``tmp_path``),
+and on its own PostgreSQL database (``BLOG_DATABASE_URL``, on a server made
+by ``initdb`` for the session). The site creates and seeds the database on
+its first request; tests check the database directly (:func:`rows`) where
+that says more than the API would. Tests about the SQLite file itself run
+on SQLite only.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import threading
 import tracemalloc
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from lxml import etree
 from sitemap_schemas import INDEX_SCHEMA, URLSET_SCHEMA
@@ -33,19 +38,39 @@ TITLE_PATTERN = r"^[^\r\n]*[^\s][^\r\n]*(?![\s\S])"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?![\s\S])"
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The blog's database file for this test (it does not exist until the first request)."""
-    path = tmp_path / "blog.sqlite3"
-    monkeypatch.setenv("BLOG_DB", str(path))
+@dataclass(frozen=True)
+class PgDatabase:
+    """A PostgreSQL database of the blog's, by URL."""
+
+    url: str
+
+
+#: The blog's database in a test: a SQLite file, or a PostgreSQL database.
+Database = Path | PgDatabase
+#: Run a test on SQLite only: ``@SQLITE_ONLY``.
+SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """The blog's database for this test (created and seeded by the first request)."""
     monkeypatch.delenv("BLOG_BASE_URL", raising=False)
     monkeypatch.delenv("BLOG_SITEMAP_SIZE", raising=False)
-    return path
+    if request.param == "sqlite":
+        path = tmp_path / "blog.sqlite3"
+        monkeypatch.setenv("BLOG_DB", str(path))
+        monkeypatch.delenv("BLOG_DATABASE_URL", raising=False)
+        return path
+    url: str = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("BLOG_DATABASE_URL", url)
+    return PgDatabase(url)
 
 
 @pytest.fixture
-def app(db: Path) -> App:
-    return App(BLOG)
+def app(db: Database) -> Iterator[App]:
+    site = App(BLOG)
+    yield site
+    site.close()  # the shut-down hook closes a PostgreSQL pool
 
 
 @pytest.fixture
@@ -53,8 +78,11 @@ def client(app: App) -> Client:
     return Client(app)
 
 
-def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Run a query on the blog's database file, independently of the site."""
+def rows(db: Database, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Run a query (``?`` placeholders) on the blog's database, independently of the site."""
+    if isinstance(db, PgDatabase):
+        with psycopg.connect(db.url, autocommit=True) as pg:
+            return pg.execute(sql.replace("?", "%s").encode(), args).fetchall()
     conn = sqlite3.connect(db)
     try:
         return conn.execute(sql, args).fetchall()
@@ -62,7 +90,7 @@ def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def slugs_in(db: Path) -> set[str]:
+def slugs_in(db: Database) -> set[str]:
     return {slug for (slug,) in rows(db, "SELECT slug FROM posts")}
 
 
@@ -105,6 +133,7 @@ def sitemap_locs(body: bytes) -> list[str]:
 # -- the database ------------------------------------------------------------
 
 
+@SQLITE_ONLY
 def test_first_request_creates_and_seeds_the_database_in_wal_mode(client: Client, db: Path) -> None:
     assert not db.exists()
     assert client.get("/api/posts").status_code == 200
@@ -124,10 +153,12 @@ def test_database_folder_is_created_when_missing(
 ) -> None:
     path = tmp_path / "nested" / "deeper" / "blog.sqlite3"
     monkeypatch.setenv("BLOG_DB", str(path))
+    monkeypatch.delenv("BLOG_DATABASE_URL", raising=False)
     assert Client(App(BLOG)).get("/api/posts").status_code == 200
     assert path.is_file()
 
 
+@SQLITE_ONLY
 def test_each_request_reads_blog_db_anew(
     client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,7 +171,7 @@ def test_each_request_reads_blog_db_anew(
 # -- GET /api/posts ----------------------------------------------------------
 
 
-def test_list_posts_newest_first_with_default_paging(client: Client, db: Path) -> None:
+def test_list_posts_newest_first_with_default_paging(client: Client, db: Database) -> None:
     response = client.get("/api/posts")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -156,7 +187,7 @@ def test_list_posts_newest_first_with_default_paging(client: Client, db: Path) -
     assert first["url"] == f"/posts/{first['slug']}"
 
 
-def test_paging_through_next_links_visits_every_post_once(client: Client, db: Path) -> None:
+def test_paging_through_next_links_visits_every_post_once(client: Client, db: Database) -> None:
     for number in range(7):
         assert create(client, title=f"Paging {number}", body="x").status_code == 201
     seen: list[str] = []
@@ -204,7 +235,7 @@ def test_bad_paging_values_are_422_naming_the_parameter(
 # -- POST /api/posts ---------------------------------------------------------
 
 
-def test_create_a_post(client: Client, db: Path) -> None:
+def test_create_a_post(client: Client, db: Database) -> None:
     response = create(client, title="  My first post  ", body="Line one.\n\nLine two.")
     assert response.status_code == 201
     assert response.headers["Location"] == "/api/post/my-first-post"
@@ -283,13 +314,14 @@ def test_explicit_slug_is_kept(client: Client) -> None:
     ],
 )
 def test_invalid_fields_are_422_with_a_problem_per_field(
-    client: Client, db: Path, body: dict[str, Any], detail: list[tuple[list[str], str]]
+    client: Client, db: Database, body: dict[str, Any], detail: list[tuple[list[str], str]]
 ) -> None:
-    before = slugs_in(db) if db.exists() else None
+    client.get("/api/posts")  # create the database
+    before = slugs_in(db)
     response = client.post("/api/posts", json=body)
     assert problems(response) == detail
     assert response.json["error"]["message"] == "invalid request body"
-    assert before is None or slugs_in(db) == before
+    assert slugs_in(db) == before
 
 
 @pytest.mark.parametrize("slug", ["Upper", "two  spaces", "-lead", "trail-", "a--b", "", "x" * 81])
@@ -363,7 +395,7 @@ def test_a_new_post_may_come_as_a_form(client: Client) -> None:
     assert problems(missing) == [(["body", "body"], "Object missing required field `body`")]
 
 
-def test_a_duplicate_slug_is_409(client: Client, db: Path) -> None:
+def test_a_duplicate_slug_is_409(client: Client, db: Database) -> None:
     assert create(client, title="Same", body="one").status_code == 201
     count = len(slugs_in(db))
     for attempt in (
@@ -400,7 +432,7 @@ def test_an_unknown_post_is_a_json_404(client: Client, path: str) -> None:
     assert error_of(client.get(path), 404)["message"] == "no such post"
 
 
-def test_put_replaces_title_and_body_and_keeps_the_slug(client: Client, db: Path) -> None:
+def test_put_replaces_title_and_body_and_keeps_the_slug(client: Client, db: Database) -> None:
     client.get("/")  # seed
     (before,) = rows(db, "SELECT id, slug, created, updated FROM posts ORDER BY id LIMIT 1")
     post_id, slug, created, updated = before
@@ -418,7 +450,7 @@ def test_put_needs_every_field(client: Client) -> None:
     assert problems(response) == [(["body", "body"], "Object missing required field `body`")]
 
 
-def test_put_or_patch_on_a_missing_post_is_404(client: Client, db: Path) -> None:
+def test_put_or_patch_on_a_missing_post_is_404(client: Client, db: Database) -> None:
     for method in ("PUT", "PATCH"):
         response = client.open("/api/post/nope", method=method, json={"title": "t", "body": "b"})
         assert error_of(response, 404)["message"] == "no such post"
@@ -470,7 +502,7 @@ def test_patch_validates_fields_and_media_type(client: Client) -> None:
     error_of(response, 415)
 
 
-def test_delete_a_post(client: Client, db: Path) -> None:
+def test_delete_a_post(client: Client, db: Database) -> None:
     create(client, title="Short lived", body="b")
     response = client.delete("/api/post/short-lived")
     assert response.status_code == 204
@@ -521,7 +553,7 @@ def test_trailing_slash_redirects_to_the_route(client: Client) -> None:
 # -- HTML pages ----------------------------------------------------------------
 
 
-def test_home_page_links_every_post_and_the_stylesheet(client: Client, db: Path) -> None:
+def test_home_page_links_every_post_and_the_stylesheet(client: Client, db: Database) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
@@ -535,7 +567,7 @@ def test_home_page_links_every_post_and_the_stylesheet(client: Client, db: Path)
     assert b"body" in css.get_data()
 
 
-def test_home_page_pages_through_older_posts(client: Client, db: Path) -> None:
+def test_home_page_pages_through_older_posts(client: Client, db: Database) -> None:
     for number in range(25):
         create(client, title=f"Bulk {number}", body="b")
     first = client.get("/").get_data(as_text=True)
@@ -583,7 +615,7 @@ def test_missing_post_page_is_404_as_html_for_browsers(client: Client) -> None:
 # -- sitemap and robots.txt ----------------------------------------------------
 
 
-def test_sitemap_lists_the_home_page_and_every_post(client: Client, db: Path) -> None:
+def test_sitemap_lists_the_home_page_and_every_post(client: Client, db: Database) -> None:
     create(client, title="In the sitemap", body="b")
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
@@ -631,7 +663,7 @@ def test_a_malformed_host_is_400_not_500(client: Client, host: str) -> None:
 
 
 def test_big_sitemaps_become_an_index_of_parts(
-    client: Client, db: Path, monkeypatch: pytest.MonkeyPatch
+    client: Client, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for number in range(6):
         create(client, title=f"Part post {number}", body="b")
@@ -658,7 +690,7 @@ def test_big_sitemaps_become_an_index_of_parts(
 
 
 def test_site_urls_lists_the_home_page_then_a_streamed_entry_per_post(
-    app: App, client: Client, db: Path
+    app: App, client: Client, db: Database
 ) -> None:
     create(client, title="Listed", body="b")
     entries = site_urls(app)
@@ -690,7 +722,7 @@ def test_robots_txt_points_at_the_sitemap(client: Client, monkeypatch: pytest.Mo
 # -- concurrency and memory ----------------------------------------------------
 
 
-def test_concurrent_writers_all_succeed(app: App, db: Path) -> None:
+def test_concurrent_writers_all_succeed(app: App, db: Database) -> None:
     client = Client(app)
     client.get("/api/posts")  # create the database first
     results: list[int] = []
@@ -733,7 +765,17 @@ def _stream_peak(app: App) -> tuple[int, int]:
         tracemalloc.stop()
 
 
-def _add_posts(db: Path, count: int, start: int = 0) -> None:
+def _add_posts(db: Database, count: int, start: int = 0) -> None:
+    if isinstance(db, PgDatabase):
+        rows(
+            db,
+            "INSERT INTO posts (slug, title, body, created, updated)"
+            " SELECT 'bulk-' || n, 'Bulk ' || n, 'b', '2024-06-01T00:00:00+00:00', '2024-06-01'"
+            " FROM generate_series(?::bigint, ?::bigint) AS n RETURNING 1",
+            start,
+            start + count - 1,
+        )
+        return
     conn = sqlite3.connect(db)
     with conn:
         conn.executemany(
@@ -746,7 +788,7 @@ def _add_posts(db: Path, count: int, start: int = 0) -> None:
     conn.close()
 
 
-def test_sitemap_streams_in_flat_memory(app: App, client: Client, db: Path) -> None:
+def test_sitemap_streams_in_flat_memory(app: App, client: Client, db: Database) -> None:
     client.get("/api/posts")  # create the database
     _add_posts(db, 500)
     _stream_peak(app)  # first-use allocations (imports, caches) are not what is measured
@@ -760,7 +802,9 @@ def test_sitemap_streams_in_flat_memory(app: App, client: Client, db: Path) -> N
 
 
 @pytest.mark.slow
-def test_a_million_posts_stream_as_an_index_of_parts(app: App, client: Client, db: Path) -> None:
+def test_a_million_posts_stream_as_an_index_of_parts(
+    app: App, client: Client, db: Database
+) -> None:
     client.get("/api/posts")
     _add_posts(db, 1_000_000)
     index = ET.fromstring(client.get("/sitemap.xml").get_data())

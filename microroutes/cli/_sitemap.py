@@ -30,7 +30,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--base-url", help="where the files will be served from (default: --hostname)"
     )
     sitemap.add_argument("--gzip", action="store_true", help="write .xml.gz files")
+    sitemap.add_argument(
+        "--max-urls",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="URLs per part (default and most: 50,000)",
+    )
+    sitemap.add_argument(
+        "--part",
+        type=_positive,
+        metavar="N",
+        help="write only part N (sitemap-N.xml), reading only its entries; the index is kept",
+    )
     sitemap.set_defaults(run=_sitemap)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1, not {text!r}")
+    return value
 
 
 class ProgressLine:
@@ -65,8 +88,11 @@ def _parts(count: int) -> str:
 
 
 def _sitemap(args: argparse.Namespace) -> int:
-    from ..sitemap import SitemapError, site_urls, write_sitemaps
+    from ..sitemap import MAX_URLS, SitemapError, site_urls, write_sitemaps
     from ..sitemap._values import Origin
+
+    if args.part is not None:
+        return _one_part(args)
 
     started = time.monotonic()
     counts = [0, 0]
@@ -88,6 +114,7 @@ def _sitemap(args: argparse.Namespace) -> int:
             hostname=args.hostname,
             base_url=base_url,
             gzip=args.gzip,
+            max_urls=args.max_urls or MAX_URLS,
             progress=progress,
         )
     except (SitemapError, ValueError) as error:
@@ -106,6 +133,46 @@ def _sitemap(args: argparse.Namespace) -> int:
     print(
         f"microroutes: sitemap: {urls:,} URLs in {_parts(parts)} and the index, "
         f"written to {args.out} in {seconds:.1f} s ({urls / max(seconds, 1e-9):,.0f} URLs/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _one_part(args: argparse.Namespace) -> int:
+    """``--part N``: part N alone, from ``site_urls(app, start, stop)``."""
+    from pathlib import Path
+
+    from ..sitemap import MAX_URLS, SitemapError, count_site_urls, site_urls, write_sitemap_part
+    from ..sitemap._files import part_name
+
+    started = time.monotonic()
+    per_part = args.max_urls or MAX_URLS
+    app = App(args.site_dir)
+    app.startup()
+    try:
+        parts = max(1, -(-count_site_urls(app) // per_part))
+        if args.part > parts:
+            print(f"microroutes: sitemap: no part {args.part}; there are {parts}", file=sys.stderr)
+            return 1
+        start = (args.part - 1) * per_part
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        path = write_sitemap_part(
+            site_urls(app, start, start + per_part),
+            out / part_name(args.part, args.gzip),
+            hostname=args.hostname,
+            gzip=args.gzip,
+            max_urls=per_part,
+        )
+    except (SitemapError, ValueError) as error:
+        print(f"microroutes: sitemap: {error}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    print(path)
+    seconds = time.monotonic() - started
+    print(
+        f"microroutes: sitemap: part {args.part} of {parts} written to {path} in {seconds:.1f} s",
         file=sys.stderr,
     )
     return 0

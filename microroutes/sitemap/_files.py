@@ -25,6 +25,7 @@ from ._writer import (
     check_hostname_and_xsl,
     check_namespaces,
     check_on_error,
+    iter_sitemap,
     iter_sitemap_index,
     peek_prefixes,
     reject,
@@ -32,7 +33,7 @@ from ._writer import (
 )
 from ._xml import document_start
 
-__all__ = ["INDEX_NAME", "Progress", "write_sitemaps"]
+__all__ = ["INDEX_NAME", "Progress", "part_name", "write_sitemap_part", "write_sitemaps"]
 
 #: The index file's name; the parts are ``sitemap-1.xml``, ``sitemap-2.xml``, ...
 INDEX_NAME = "sitemap-index.xml"
@@ -88,6 +89,11 @@ class _TempFile:
         return self.final
 
 
+def part_name(number: int, gzip: bool = False) -> str:
+    """The file name :func:`write_sitemaps` gives part ``number``: ``sitemap-3.xml[.gz]``."""
+    return f"sitemap-{number}.xml" + (".gz" if gzip else "")
+
+
 def _newest(moments: dict[object, date]) -> date | None:
     """The latest of a part's newest lastmods, kept per zone by :meth:`UrlRenderer.fill`.
 
@@ -139,7 +145,7 @@ class _Parts:
         self.done: list[tuple[_TempFile, date | None]] = []
 
     def _open(self) -> _TempFile:
-        name = f"sitemap-{len(self.files) + 1}.xml" + (".gz" if self._gzip else "")
+        name = part_name(len(self.files) + 1, self._gzip)
         part = _TempFile(self._folder / name, self._level)
         self.files.append(part)
         return part
@@ -295,3 +301,50 @@ def _remove_stale_parts(folder: Path, keep: set[str]) -> None:
         if _PART_NAME.fullmatch(path.name) and path.name not in keep:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+
+def write_sitemap_part(
+    urls: Iterable[UrlLike],
+    path: str | os.PathLike[str],
+    *,
+    hostname: str,
+    gzip: bool = False,
+    compresslevel: int = 6,
+    max_urls: int = MAX_URLS,
+    max_bytes: int = MAX_BYTES,
+    on_error: OnError = "raise",
+    xsl: str | None = None,
+    namespaces: Iterable[str] = (),
+) -> Path:
+    """Write ``urls`` as the one sitemap file ``path``, replacing it only once complete.
+
+    For rewriting one part of a sitemap :func:`write_sitemaps` wrote, from
+    that part's entries alone (``site_urls(app, start, stop)``); the index
+    and the other parts are left as they are. More than ``max_urls``
+    entries, or more than ``max_bytes`` uncompressed, raise
+    :class:`SitemapError` and leave the old file in place. ``gzip``,
+    ``compresslevel``, ``hostname``, ``on_error``, ``xsl`` and
+    ``namespaces`` work as for :func:`write_sitemaps`. Returns ``path``.
+    """
+    if not 0 <= compresslevel <= 9:
+        raise ValueError(f"compresslevel must be from 0 to 9, not {compresslevel!r}")
+    chunks = iter_sitemap(
+        urls,
+        hostname,
+        xsl=xsl,
+        on_error=on_error,
+        namespaces=namespaces,
+        max_urls=max_urls,
+        max_bytes=max_bytes,
+    )
+    first = next(chunks)  # checks the arguments before a file is made
+    part = _TempFile(Path(path), compresslevel if gzip else None)
+    try:
+        part.write(first)
+        for chunk in chunks:
+            part.write(chunk)
+        part.close()
+    except BaseException:
+        part.discard()
+        raise
+    return part.commit()

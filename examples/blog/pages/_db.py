@@ -1,15 +1,26 @@
-"""The blog's SQLite database: where it lives, its schema, and one connection per use.
+"""The blog's database: SQLite by default, PostgreSQL when ``$BLOG_DATABASE_URL`` says so.
 
-The file is ``$BLOG_DB`` when that is set, else ``data/blog.sqlite3`` in the
-site folder. It is created and seeded with a few posts the first time a
-connection is asked for. The path is read on every :func:`connect`, so a
-test (or a second site in one process) can point it elsewhere at any time.
+**SQLite** (the default, nothing to install): the file is ``$BLOG_DB`` when
+that is set, else ``data/blog.sqlite3`` in the site folder. It is created
+and seeded with a few posts the first time a connection is asked for. The
+path is read on every :func:`connect`, so a test (or a second site in one
+process) can point it elsewhere at any time. Connections are never shared:
+each request opens its own and closes it when done. The database runs in
+WAL mode (readers do not block the writer) and every connection waits up
+to :data:`BUSY_TIMEOUT` seconds for a write lock instead of failing, so
+concurrent writers in a server's thread pool, or in several server
+processes on one machine, take turns.
 
-Connections are never shared: each request opens its own and closes it when
-done. The database runs in WAL mode (readers do not block the writer) and
-every connection waits up to :data:`BUSY_TIMEOUT` seconds for a write lock
-instead of failing, so concurrent writers in a server's thread pool, or in
-several server processes on one machine, take turns.
+**PostgreSQL**: ``BLOG_DATABASE_URL=postgresql://user@host/db`` gives each
+worker process a pool of connections, opened by the start-up hook
+(``_app.py``) and kept in ``app.state`` (see ``_pg.py``). While the
+database is down or restarting, requests answer 503 with ``Retry-After``
+(:func:`unavailable`), and the next request after it is back succeeds.
+
+Route files use one interface for both: ``with connect(req.app) as conn:``,
+``conn.execute(sql, params)`` with ``?`` placeholders, ``transaction(conn)``
+for writes (a taken unique value raises :class:`Duplicate`) and
+``stream(conn, sql, params)`` for reading many rows in flat memory.
 """
 
 from __future__ import annotations
@@ -17,14 +28,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from microroutes import App, HTTPError
 
 #: Where the database lives when ``BLOG_DB`` is not set.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "blog.sqlite3"
 #: Seconds a connection waits for another writer to finish.
 BUSY_TIMEOUT = 10.0
+#: The variable holding a ``postgresql://`` URL to use PostgreSQL instead of SQLite.
+DATABASE_URL = "BLOG_DATABASE_URL"
+#: Seconds a client is asked to wait before trying again while the database is down.
+RETRY_AFTER = 2
 #: Bumped when the schema changes; stored in SQLite's ``user_version``.
 SCHEMA_VERSION = 1
 
@@ -127,32 +145,109 @@ def _prepare(path: str) -> None:
         _ready.add(path)
 
 
-@contextmanager
-def connect() -> Iterator[sqlite3.Connection]:
-    """A new connection to the blog's database, closed when the block ends.
+class Duplicate(Exception):
+    """A write would give two rows the same value of a unique column (a slug)."""
 
-    Rows come back as :class:`sqlite3.Row` (index them by column name).
+
+def open_database(app: App) -> None:
+    """Open the PostgreSQL pool of this worker process, if ``$BLOG_DATABASE_URL`` asks for one.
+
+    Called by the start-up hook. The pool lives in ``app.state``, which
+    survives development reloads, so it is opened once per process.
     """
-    path = database_path()
-    _prepare(path)
-    conn = _open(path)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    url = os.environ.get(DATABASE_URL)
+    if not url or getattr(app.state, "blog_database", None) is not None:
+        return
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{DATABASE_URL} must be a postgresql:// URL, got {url[:40]!r}")
+    from ._pg import Database
+
+    app.state.blog_database = Database(url)
+
+
+def close_database(app: App) -> None:
+    """Close the pool opened by :func:`open_database`, if any (the shut-down hook)."""
+    database = getattr(app.state, "blog_database", None)
+    if database is not None:
+        app.state.blog_database = None
+        database.close()
+
+
+def unavailable() -> HTTPError:
+    """The answer while the database is down: 503 with ``Retry-After`` and the JSON error."""
+    return HTTPError(
+        503,
+        "the database is not available at the moment; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER)},
+    )
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def connect(app: App) -> Iterator[Any]:
+    """A connection to the blog's database for the block, closed (or pooled) afterwards.
+
+    Rows can be indexed by column name or by position. With PostgreSQL, a
+    database that is down or a pool with no free connection within its
+    time-out raises :func:`unavailable` (a 503) instead.
+    """
+    app.startup()  # opens the pool; a no-op once done
+    database = getattr(app.state, "blog_database", None)
+    if database is None:
+        path = database_path()
+        _prepare(path)
+        conn = _open(path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    from ._pg import UNAVAILABLE
+
+    try:
+        with database.connect() as conn:
+            yield conn
+    except UNAVAILABLE as error:
+        raise unavailable() from error
+
+
+@contextmanager
+def transaction(conn: Any) -> Iterator[Any]:
     """Run the block as one write transaction: committed on success, rolled back on error.
 
-    ``BEGIN IMMEDIATE`` asks for the write lock up front (waiting up to the
-    busy timeout), so a transaction never fails half-way for want of it.
+    With SQLite, ``BEGIN IMMEDIATE`` asks for the write lock up front
+    (waiting up to the busy timeout), so a transaction never fails half-way
+    for want of it. A unique value already taken raises :class:`Duplicate`.
     """
+    if not isinstance(conn, sqlite3.Connection):
+        from ._pg import INTEGRITY_ERROR
+
+        try:
+            with conn.transaction():
+                yield conn
+        except INTEGRITY_ERROR as error:
+            raise Duplicate(str(error)) from error
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+    except sqlite3.IntegrityError as error:
+        conn.execute("ROLLBACK")
+        raise Duplicate(str(error)) from error
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def stream(conn: Any, sql: str, params: Sequence[Any] = ()) -> Iterator[Iterator[Any]]:
+    """The rows of a query, read a batch at a time (a server-side cursor on PostgreSQL)."""
+    if isinstance(conn, sqlite3.Connection):
+        cursor = conn.execute(sql, params)
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
+    with conn.stream(sql, params) as rows:
+        yield rows

@@ -4,13 +4,12 @@ The API's types (``_types.py``) check the fields clients send; this module
 adds the rules that need the database or the other fields: a slug is made
 from the title when none is sent, a slug belongs to one post only (else
 :class:`~microroutes.Conflict`), and a patch changes something.
-Route files call these with a connection from ``_db.connect()``.
+Route files call these with a connection from ``_db.connect(app)``.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -19,10 +18,14 @@ from urllib.parse import quote
 
 from msgspec import UNSET, structs
 
-from microroutes import Conflict, UnprocessableContent
+from microroutes import App, Conflict, UnprocessableContent
 
-from ._db import connect, transaction
+from ._db import Duplicate, connect, stream, transaction
 from ._types import MAX_SLUG, NewPost, Post, PostPatch
+
+#: A connection from ``_db.connect`` (sqlite3's, or the PostgreSQL pool's) and one of its rows.
+Connection = Any
+Row = Any
 
 #: The fields a client may change, in the order they are written.
 FIELDS = ("title", "body", "slug")
@@ -33,6 +36,17 @@ _INSERT = (
     "INSERT INTO posts (slug, title, body, created, updated) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
     f" RETURNING {_COLUMNS}"
 )
+
+
+#: The sitemap's rows from a position on, in id order. The first id is found on
+#: the primary key's index alone (no table row is read to skip one), then the
+#: rows are read from there; both databases take a LIMIT this big for "all".
+_SITEMAP_ROWS = (
+    "SELECT slug, updated FROM posts"
+    " WHERE id >= (SELECT id FROM posts ORDER BY id LIMIT 1 OFFSET ?)"
+    " ORDER BY id LIMIT ?"
+)
+_NO_LIMIT = 2**62
 
 
 def now() -> str:
@@ -50,7 +64,7 @@ def api_path(slug: str) -> str:
     return f"/api/post/{quote(slug, safe='')}"
 
 
-def as_post(row: sqlite3.Row) -> Post:
+def as_post(row: Row) -> Post:
     """A post row as the API shows it."""
     return Post(
         id=row["id"],
@@ -90,13 +104,13 @@ def changes(patch: PostPatch | NewPost) -> dict[str, str]:
 # -- storage -----------------------------------------------------------------
 
 
-def count_posts(conn: sqlite3.Connection) -> int:
+def count_posts(conn: Connection) -> int:
     """How many posts there are."""
     (total,) = conn.execute("SELECT count(*) FROM posts").fetchone()
     return int(total)
 
 
-def list_posts(conn: sqlite3.Connection, limit: int, offset: int) -> list[sqlite3.Row]:
+def list_posts(conn: Connection, limit: int, offset: int) -> list[Row]:
     """One page of posts, newest first."""
     return conn.execute(
         f"SELECT {_COLUMNS} FROM posts ORDER BY created DESC, id DESC LIMIT ? OFFSET ?",  # noqa: S608
@@ -104,9 +118,9 @@ def list_posts(conn: sqlite3.Connection, limit: int, offset: int) -> list[sqlite
     ).fetchall()
 
 
-def find_post(conn: sqlite3.Connection, slug: str) -> sqlite3.Row | None:
+def find_post(conn: Connection, slug: str) -> Row | None:
     """The post with this slug, or ``None``."""
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         f"SELECT {_COLUMNS} FROM posts WHERE slug = ?",  # noqa: S608
         (slug,),
     ).fetchone()
@@ -120,7 +134,7 @@ def _taken(slug: str) -> Conflict:
     )
 
 
-def create_post(conn: sqlite3.Connection, new: NewPost) -> sqlite3.Row:
+def create_post(conn: Connection, new: NewPost) -> Row:
     """Insert a post (slug made from the title when not given); 409 if the slug is taken.
 
     The row is read back in the same transaction, so a concurrent ``DELETE``
@@ -134,14 +148,14 @@ def create_post(conn: sqlite3.Connection, new: NewPost) -> sqlite3.Row:
     try:
         with transaction(conn):
             cursor = conn.execute(_INSERT, (slug, fields["title"], fields["body"], when, when))
-            row: sqlite3.Row = cursor.fetchone()
+            row: Row = cursor.fetchone()
             cursor.close()
-    except sqlite3.IntegrityError:
+    except Duplicate:
         raise _taken(slug) from None
     return row
 
 
-def update_post(conn: sqlite3.Connection, slug: str, fields: dict[str, str]) -> sqlite3.Row | None:
+def update_post(conn: Connection, slug: str, fields: dict[str, str]) -> Row | None:
     """Change the given fields of a post; ``None`` if there is no such post; 409 on a taken slug."""
     names = [name for name in FIELDS if name in fields]
     assignments = ", ".join(f"{name} = ?" for name in [*names, "updated"])
@@ -152,31 +166,31 @@ def update_post(conn: sqlite3.Connection, slug: str, fields: dict[str, str]) -> 
                 f"UPDATE posts SET {assignments} WHERE slug = ? RETURNING {_COLUMNS}",  # noqa: S608
                 (*values, now(), slug),
             )
-            row: sqlite3.Row | None = cursor.fetchone()
+            row: Row | None = cursor.fetchone()
             cursor.close()
-    except sqlite3.IntegrityError:
+    except Duplicate:
         raise _taken(fields["slug"]) from None
     return row
 
 
-def delete_post(conn: sqlite3.Connection, slug: str) -> bool:
+def delete_post(conn: Connection, slug: str) -> bool:
     """Delete a post; ``False`` if there was none."""
     with transaction(conn):
         return conn.execute("DELETE FROM posts WHERE slug = ?", (slug,)).rowcount > 0
 
 
-def sitemap_entries(offset: int = 0, limit: int = -1) -> Iterator[dict[str, Any]]:
-    """One sitemap entry per post page, oldest post first, read row by row from a cursor.
+def sitemap_entries(app: App, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
+    """Sitemap entries ``start`` to ``stop - 1`` of the posts' pages, oldest post first.
 
-    ``offset`` and ``limit`` (``-1``: no limit) select a slice. The connection
-    stays open while the caller iterates and is closed when the generator
-    finishes or is closed, so a million posts stream in the memory of a few.
+    Only the rows of that range are read, a batch at a time (a server-side
+    cursor on PostgreSQL), from the first one's id on, and the
+    connection stays open while the caller iterates; it is given back when
+    the generator finishes or is closed, so a million posts stream in the
+    memory of a few.
     """
-    with connect() as conn:
-        cursor = conn.execute(
-            "SELECT slug, updated FROM posts ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
-        )
-        for slug, updated in cursor:
+    limit = _NO_LIMIT if stop is None else stop - start
+    with connect(app) as conn, stream(conn, _SITEMAP_ROWS, (start, limit)) as rows:
+        for slug, updated in rows:
             yield {
                 "loc": page_path(slug),
                 "lastmod": updated,

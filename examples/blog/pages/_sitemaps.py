@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from itertools import islice
 
 from microroutes import App
-from microroutes.sitemap import MAX_URLS, UrlLike, page_urls, site_urls
-
-from ._db import connect
-from ._posts import count_posts
+from microroutes.sitemap import MAX_URLS, UrlLike, count_site_urls, site_urls
 
 #: The media type of sitemaps and sitemap indexes.
 XML = "application/xml"
@@ -36,11 +32,10 @@ def urls_per_file() -> int:
 
 def file_count(app: App, per_file: int) -> int:
     """How many sitemap files the site's pages and posts need."""
-    with connect() as conn:
-        total = sum(1 for _ in page_urls(app)) + count_posts(conn)
+    total = count_site_urls(app)
     return max(1, -(-total // per_file))
 
 
 def entries(app: App, start: int = 0, stop: int | None = None) -> Iterator[UrlLike]:
-    """The site's entries from position ``start`` up to ``stop``, read lazily."""
-    return islice(site_urls(app), start, stop)
+    """The site's entries from position ``start`` up to ``stop``: only those rows are read."""
+    return site_urls(app, start, stop)

@@ -27,7 +27,7 @@ class HomeQuery(Struct):
 def GET(req, res, query: HomeQuery) -> Annotated[Response, Answer(media_type=HTML)]:
     """The home page: the newest posts, 20 to a page."""
     number = query.page
-    with connect() as conn:
+    with connect(req.app) as conn:
         rows = list_posts(conn, PER_PAGE, (number - 1) * PER_PAGE)
         total = count_posts(conn)
     if not rows and number > 1:

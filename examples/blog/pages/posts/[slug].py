@@ -1,7 +1,9 @@
 """``/posts/<slug>``: one post as an HTML page.
 
-``sitemap(app)`` lists every post page for the site's sitemap, streaming them
-from the database.
+``sitemap(app, start, stop)`` lists the post pages for the site's sitemap,
+streaming only the rows of the range asked for from the database, and
+``sitemap_count(app)`` says how many there are, so one part of a big
+sitemap reads its own rows only.
 """
 
 from html import escape
@@ -11,12 +13,12 @@ from microroutes import Answer, NotFound, Response
 
 from .._db import connect
 from .._html import HTML, date_of, page, paragraphs
-from .._posts import find_post, sitemap_entries
+from .._posts import count_posts, find_post, sitemap_entries
 
 
 def GET(req, res, slug: str) -> Annotated[Response, Answer(media_type=HTML)]:
     """One post as an HTML page."""
-    with connect() as conn:
+    with connect(req.app) as conn:
         post = find_post(conn, slug)
     if post is None:
         raise NotFound("no such post")
@@ -29,10 +31,16 @@ def GET(req, res, slug: str) -> Annotated[Response, Answer(media_type=HTML)]:
     return res.html(page(post["title"], content))
 
 
-def sitemap(app):
-    """One sitemap entry (loc, lastmod, changefreq, priority) per post, from a cursor.
+def sitemap(app, start=0, stop=None):
+    """Sitemap entries (loc, lastmod, changefreq, priority) of posts ``start`` to ``stop - 1``.
 
     ``microroutes.sitemap.site_urls(app)`` (and so ``/sitemap.xml`` and
     ``microroutes sitemap``) lists these after the static pages.
     """
-    yield from sitemap_entries()
+    yield from sitemap_entries(app, start, stop)
+
+
+def sitemap_count(app):
+    """How many entries ``sitemap(app)`` yields: one per post."""
+    with connect(app) as conn:
+        return count_posts(conn)

@@ -23,7 +23,7 @@ ERRORS = {
 
 def GET(req, res, uid: str) -> Post:
     """The post."""
-    with connect() as conn:
+    with connect(req.app) as conn:
         post = find_post(conn, uid)
     if post is None:
         raise NotFound("no such post")
@@ -32,24 +32,24 @@ def GET(req, res, uid: str) -> Post:
 
 def PUT(req, res, uid: str, body: NewPost) -> Post:
     """Replace the title and body; the slug is kept unless one is sent."""
-    return _update(res, uid, changes(body))
+    return _update(req, res, uid, changes(body))
 
 
 def PATCH(req, res, uid: str, body: SomeChange) -> Post:
     """Change any of the title, body and slug."""
-    return _update(res, uid, changes(body))
+    return _update(req, res, uid, changes(body))
 
 
 def DELETE(req, res, uid: str) -> Annotated[None, Answer(204, description="Deleted.")]:
     """Delete the post."""
-    with connect() as conn:
+    with connect(req.app) as conn:
         if not delete_post(conn, uid):
             raise NotFound("no such post")
     res.status(204)
 
 
-def _update(res, slug, fields):
-    with connect() as conn:
+def _update(req, res, slug, fields):
+    with connect(req.app) as conn:
         post = update_post(conn, slug, fields)
     if post is None:
         raise NotFound("no such post")

@@ -22,7 +22,7 @@ ERRORS = {"POST": {409: "The slug belongs to another post."}}
 
 def GET(req, res, query: Paging) -> PostPage:
     """One page of posts, newest first."""
-    with connect() as conn:
+    with connect(req.app) as conn:
         rows = list_posts(conn, query.limit, query.offset)
         total = count_posts(conn)
     after = query.offset + query.limit
@@ -37,7 +37,7 @@ def GET(req, res, query: Paging) -> PostPage:
 
 def POST(req, res, body: NewPost) -> Annotated[Post, Answer(201, description="The new post.")]:
     """Create a post; its address is in the ``Location`` header."""
-    with connect() as conn:
+    with connect(req.app) as conn:
         post = as_post(create_post(conn, body))
     res.status(201).set_header("Location", api_path(post.slug))
     return post
