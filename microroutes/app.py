@@ -27,6 +27,7 @@ from .errors import (
     from_werkzeug,
     stops_the_process,
 )
+from .head import DEFAULT_HEAD_DRAIN_CHUNKS, answer_head, check_head_drain_chunks
 from .http import StartResponse
 from .loader import (
     Endpoint,
@@ -83,6 +84,9 @@ class App:
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
         the JSON 500.
+    :param head_drain_chunks: how many chunks of a streamed body a ``HEAD``
+        runs to measure its ``Content-Length``; a longer stream is closed and
+        answered without a length (see ``docs/methods.md``).
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -95,6 +99,7 @@ class App:
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
+        head_drain_chunks: int = DEFAULT_HEAD_DRAIN_CHUNKS,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -110,6 +115,7 @@ class App:
         self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
+        self._head_drain_chunks = check_head_drain_chunks(head_drain_chunks)
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -135,6 +141,15 @@ class App:
 
     def __repr__(self) -> str:
         return f"<App {str(self.site_dir)!r} routes={len(self._router)}>"
+
+    @property
+    def head_drain_chunks(self) -> int:
+        """Chunks of a streamed body a ``HEAD`` runs to measure it; ``startup(app)`` may set it."""
+        return self._head_drain_chunks
+
+    @head_drain_chunks.setter
+    def head_drain_chunks(self, value: int) -> None:
+        self._head_drain_chunks = check_head_drain_chunks(value)
 
     @property
     def router(self) -> Router[Endpoint[Middleware]]:
@@ -338,14 +353,7 @@ class App:
             return response
         body = _started(response, endpoint.route.file).body  # unless a middleware chain did
         if method == "HEAD" and isinstance(body, StreamedBody):
-            # Sent with its length: a HEAD answer without one would make a
-            # server announce chunks it then never sends (waitress writes
-            # a stray last chunk).
-            if response.get_header("Content-Length") is None:
-                response.set_header("Content-Length", str(body.drain()))
-            else:
-                body.close()
-            response.body = b""
+            answer_head(response, body, self.head_drain_chunks)
         return response
 
     def _call(
