@@ -484,7 +484,7 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     if isinstance(value, Iterable) and not isinstance(value, Sized):
         return res.send(value)
     if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
-        return res.send(iterate_async(value))
+        return res.send(iterate_async(value, where))
     raise TypeError(_not_a_body(value, where))
 
 
