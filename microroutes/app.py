@@ -456,7 +456,11 @@ def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
 
 
 def _request_path(environ: dict[str, Any]) -> str:
-    """``PATH_INFO`` re-decoded from latin-1 to UTF-8 (never unquoted again); 400 if invalid."""
+    """``PATH_INFO`` re-decoded from latin-1 to UTF-8 (never unquoted again); 400 if invalid.
+
+    Malformed percent-encoding is looked for in the raw URI when the server
+    passes one, else in the decoded path.
+    """
     raw = environ.get("PATH_INFO") or "/"
     if not raw.isascii():
         try:
@@ -470,10 +474,14 @@ def _request_path(environ: dict[str, Any]) -> str:
     if not raw.startswith("/"):
         raise BadRequest("the URL path must start with '/'")
     request_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if request_uri and "%" in request_uri:
-        raw_path = request_uri.partition("?")[0]
-        if _BAD_PERCENT.search(raw_path):
-            raise BadRequest("the URL path has malformed percent-encoding")
+    if request_uri:
+        checked = request_uri.partition("?")[0] if "%" in request_uri else ""
+    else:
+        # No raw URI (granian): /a/%zz and /a/%25zz look alike once decoded, so a
+        # "%" without two hex digits after it is refused in the decoded path too.
+        checked = raw if "%" in raw else ""
+    if checked and _BAD_PERCENT.search(checked):
+        raise BadRequest("the URL path has malformed percent-encoding")
     return str(raw)
 
 
