@@ -66,6 +66,19 @@ SITE = {
             finally:
                 Path(os.environ["MARKERS"], f"{tag}-{uuid.uuid4().hex}").write_text("closed")
         """,
+    "pages/mw/_middleware.py": """\
+        def middleware(req, res, call_next):
+            response = call_next()
+            response.set_header("X-Through", "middleware")
+            return response
+        """,
+    "pages/mw/events.py": """\
+        import itertools
+
+
+        def GET(req, res):
+            return (b"tick\\n" for _ in itertools.count())
+        """,
     "pages/rows/[count].py": """\
         def GET(req, res, count: int):
             res.set_header("Content-Type", "text/plain")
@@ -254,3 +267,9 @@ def test_head_drain_chunks_set_later_is_checked_too(site: Path) -> None:
     with pytest.raises(ValueError, match="head_drain_chunks must be a number of chunks"):
         app.head_drain_chunks = -1
     assert app.head_drain_chunks == 16
+
+
+def test_an_endless_stream_behind_middleware_is_bounded_too(site: Path) -> None:
+    head = client_for(App(site)).head("/mw/events")
+    assert (head.status_code, head.data, head.headers["X-Through"]) == (200, b"", "middleware")
+    assert "Content-Length" not in head.headers
