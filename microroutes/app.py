@@ -28,6 +28,7 @@ from .errors import (
     from_werkzeug,
     stops_the_process,
 )
+from .head import DEFAULT_HEAD_DRAIN_CHUNKS, answer_head, check_head_drain_chunks
 from .http import StartResponse
 from .imports import FileStamp, ImportLog, folder_log
 from .loader import (
@@ -84,6 +85,9 @@ class App:
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
         the JSON 500.
+    :param head_drain_chunks: how many chunks of a streamed body a ``HEAD``
+        runs to measure its ``Content-Length``; a longer stream is closed and
+        answered without a length (see ``docs/methods.md``).
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -96,6 +100,7 @@ class App:
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
+        head_drain_chunks: int = DEFAULT_HEAD_DRAIN_CHUNKS,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -111,6 +116,7 @@ class App:
         self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
+        self._head_drain_chunks = check_head_drain_chunks(head_drain_chunks)
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -139,6 +145,15 @@ class App:
 
     def __repr__(self) -> str:
         return f"<App {str(self.site_dir)!r} routes={len(self._router)}>"
+
+    @property
+    def head_drain_chunks(self) -> int:
+        """Chunks of a streamed body a ``HEAD`` runs to measure it; ``startup(app)`` may set it."""
+        return self._head_drain_chunks
+
+    @head_drain_chunks.setter
+    def head_drain_chunks(self, value: int) -> None:
+        self._head_drain_chunks = check_head_drain_chunks(value)
 
     @property
     def router(self) -> Router[Endpoint[Middleware]]:
@@ -344,14 +359,7 @@ class App:
             return response
         body = _started(response, endpoint.route.file).body  # unless a middleware chain did
         if method == "HEAD" and isinstance(body, StreamedBody):
-            # Sent with its length: a HEAD answer without one would make a
-            # server announce chunks it then never sends (waitress writes
-            # a stray last chunk).
-            if response.get_header("Content-Length") is None:
-                response.set_header("Content-Length", str(body.drain()))
-            else:
-                body.close()
-            response.body = b""
+            answer_head(response, body, self.head_drain_chunks)
         return response
 
     def _call(
@@ -455,7 +463,11 @@ def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
 
 
 def _request_path(environ: dict[str, Any]) -> str:
-    """``PATH_INFO`` re-decoded from latin-1 to UTF-8 (never unquoted again); 400 if invalid."""
+    """``PATH_INFO`` re-decoded from latin-1 to UTF-8 (never unquoted again); 400 if invalid.
+
+    Malformed percent-encoding is looked for in the raw URI when the server
+    passes one, else in the decoded path.
+    """
     raw = environ.get("PATH_INFO") or "/"
     if not raw.isascii():
         try:
@@ -469,10 +481,14 @@ def _request_path(environ: dict[str, Any]) -> str:
     if not raw.startswith("/"):
         raise BadRequest("the URL path must start with '/'")
     request_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if request_uri and "%" in request_uri:
-        raw_path = request_uri.partition("?")[0]
-        if _BAD_PERCENT.search(raw_path):
-            raise BadRequest("the URL path has malformed percent-encoding")
+    if request_uri:
+        checked = request_uri.partition("?")[0] if "%" in request_uri else ""
+    else:
+        # No raw URI (granian): /a/%zz and /a/%25zz look alike once decoded, so a
+        # "%" without two hex digits after it is refused in the decoded path too.
+        checked = raw if "%" in raw else ""
+    if checked and _BAD_PERCENT.search(checked):
+        raise BadRequest("the URL path has malformed percent-encoding")
     return str(raw)
 
 

@@ -12,6 +12,11 @@ Only route files that define async functions pay for this: the route loader
 wraps them once, at import (:func:`bridge_handler`, :func:`bridge_middleware`),
 and sync functions are returned unchanged.
 
+A request's async work ends with it: tasks it started and left running are
+cancelled when its handler (or its async body) finishes, given
+:data:`TASK_CANCEL_WAIT` seconds to unwind, and logged, so nothing it left
+behind runs inside a later, unrelated request on the same loop.
+
 Async middleware awaits ``call_next()``; the rest of the chain runs on another
 thread (a pool that grows as needed), so an async handler further in runs on
 a loop of its own rather than re-entering the running one (asyncio forbids
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import selectors
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
@@ -31,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 __all__ = [
+    "TASK_CANCEL_WAIT",
     "bridge_handler",
     "bridge_middleware",
     "is_async_callable",
@@ -40,6 +47,12 @@ __all__ = [
 
 T = TypeVar("T")
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Seconds the tasks a request left running get to finish once cancelled, when it ends.
+#: A loop with a task still running after that is closed and never reused. Set it
+#: (0 or more) from ``pages/_app.py``, before the first request.
+TASK_CANCEL_WAIT = 1.0
+logger = logging.getLogger("microroutes")
 
 #: Threads for the inner chain of async middleware and for nested waits. Each one
 #: serves one waiting request at a time, so the pool never needs more than
@@ -124,37 +137,101 @@ def _in_running_loop() -> bool:
     return True
 
 
-def run_awaitable(awaitable: Awaitable[T]) -> T:
+def run_awaitable(awaitable: Awaitable[T], where: str = "an awaitable") -> T:
     """Await ``awaitable`` to completion on an idle event loop and return its result.
 
+    Tasks it leaves running are cancelled before the loop is given back (see
+    :func:`_end_work`); ``where`` names it in the warning that says so.
     Called from inside a coroutine (a loop already running on this thread),
     it waits on another thread instead, since asyncio cannot nest loops.
     """
     if _in_running_loop():
 
         def elsewhere() -> T:
-            return run_awaitable(awaitable)
+            return run_awaitable(awaitable, where)
 
         return _inner_threads().submit(elsewhere).result()
     loop = _loops.take()
     try:
         return loop.run(awaitable)
     finally:
+        _end_work(loop, where)
+
+
+def _end_work(loop: _BridgeLoop, where: str) -> None:
+    """A request's async work on ``loop`` is over: cancel what it left running, free the loop.
+
+    Leftover tasks are logged, cancelled and given :data:`TASK_CANCEL_WAIT`
+    seconds to unwind. A loop that still has a task after that (one that
+    ignores cancellation) is closed rather than given back, so the task can
+    never run inside another request.
+    """
+    try:
+        clean = _cancel_leftovers(loop, where)
+    except Exception:  # a task's clean-up broke the loop itself: do not reuse it
+        logger.exception("%s: cancelling the asyncio tasks it left running failed", where)
+        clean = False
+    if clean:
         _loops.give_back(loop)
+    else:
+        loop.close()
+
+
+def _cancel_leftovers(loop: _BridgeLoop, where: str) -> bool:
+    """Cancel the tasks left on ``loop`` and wait for them; whether none is left."""
+    leftovers = asyncio.all_tasks(loop)
+    if not leftovers:
+        return True
+    logger.warning(
+        "%s left %d asyncio task(s) running when its request ended (%s); cancelled them:"
+        " await what a handler starts",
+        where,
+        len(leftovers),
+        _describe(leftovers),
+    )
+    for task in leftovers:
+        task.cancel()
+    loop.run(asyncio.wait(leftovers, timeout=TASK_CANCEL_WAIT))
+    stuck = asyncio.all_tasks(loop)
+    if stuck:
+        logger.error(
+            "%s: %d asyncio task(s) still running %g s after being cancelled (%s);"
+            " their event loop is closed and not reused",
+            where,
+            len(stuck),
+            TASK_CANCEL_WAIT,
+            _describe(stuck),
+        )
+        return False
+    return True
+
+
+def _describe(tasks: set[asyncio.Task[Any]]) -> str:
+    """The tasks' coroutines by name, at most a few, for a log line."""
+    names = sorted(getattr(task.get_coro(), "__qualname__", "?") for task in tasks)
+    shown = ", ".join(names[:5])
+    return shown + (f", and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 class _AsyncBody(Generic[T]):
-    """A sync iterator over an async iterable, every step on one loop held until the end."""
+    """A sync iterator over an async iterable, every step on one loop held until the end.
 
-    __slots__ = ("_iterator", "_loop")
+    ``loop`` is the loop the handler ran on, when it returned this body: the
+    tasks it started live on until the body ends, and are cancelled then.
+    """
 
-    def __init__(self, iterable: AsyncIterable[T]) -> None:
+    __slots__ = ("_iterator", "_loop", "_where")
+
+    def __init__(
+        self, iterable: AsyncIterable[T], where: str, loop: _BridgeLoop | None = None
+    ) -> None:
         self._iterator: AsyncIterator[T] = aiter(iterable)
-        self._loop: _BridgeLoop | None = None
+        self._loop = loop
+        self._where = where
 
     def _run(self, step: Awaitable[T]) -> T:
         if _in_running_loop():
-            return run_awaitable(step)
+            return run_awaitable(step, self._where)
         loop = self._loop
         if loop is None:
             loop = self._loop = _loops.take()
@@ -163,7 +240,7 @@ class _AsyncBody(Generic[T]):
     def _release(self) -> None:
         loop, self._loop = self._loop, None
         if loop is not None:
-            _loops.give_back(loop)
+            _end_work(loop, self._where)
 
     def __iter__(self) -> Iterator[T]:
         return self
@@ -187,9 +264,12 @@ class _AsyncBody(Generic[T]):
             self._release()
 
 
-def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
-    """A sync iterator (with ``close()``) over an async iterable, for a streamed WSGI body."""
-    return _AsyncBody(iterable)
+def iterate_async(iterable: AsyncIterable[T], where: str = "a streamed body") -> Iterator[T]:
+    """A sync iterator (with ``close()``) over an async iterable, for a streamed WSGI body.
+
+    ``where`` names the route in the warning about tasks left running when it ends.
+    """
+    return _AsyncBody(iterable, where)
 
 
 def is_async_callable(function: object) -> bool:
@@ -204,45 +284,65 @@ def is_async_callable(function: object) -> bool:
     return False
 
 
-def _settle(result: object) -> object:
-    """A handler's result made synchronous: awaited if awaitable, iterated if async iterable."""
-    if inspect.isawaitable(result):
-        result = run_awaitable(result)
+def _settle(result: object, where: str) -> object:
+    """A handler's result made synchronous: awaited if awaitable, iterated if async iterable.
+
+    When the awaited result is an async body, the body keeps the loop it was
+    made on, so the tasks the handler started live until the body ends.
+    """
+    if not inspect.isawaitable(result):
+        return iterate_async(result, where) if isinstance(result, AsyncIterable) else result
+    if _in_running_loop():
+        return _settle(run_awaitable(result, where), where)
+    loop = _loops.take()
+    try:
+        result = loop.run(result)
+    except BaseException:
+        _end_work(loop, where)
+        raise
     if isinstance(result, AsyncIterable):
-        return iterate_async(result)
+        return _AsyncBody(result, where, loop)
+    _end_work(loop, where)
     return result
 
 
-def bridge_handler(handler: _F) -> _F:
+def _name_of(function: object) -> str:
+    return getattr(function, "__qualname__", None) or type(function).__qualname__
+
+
+def bridge_handler(handler: _F, where: str | None = None) -> _F:
     """``handler`` itself if it is synchronous; else a sync wrapper that runs it to completion.
 
     The wrapper keeps the handler's name, signature and attributes (through
-    ``functools.wraps``, so ``__wrapped__`` reaches the original).
+    ``functools.wraps``, so ``__wrapped__`` reaches the original). ``where``
+    (the route file and export) names it in the warning about tasks it left running.
     """
     if not is_async_callable(handler):
         return handler
+    name = where or _name_of(handler)
 
     @functools.wraps(handler)
     def run_handler(*args: Any, **kwargs: Any) -> object:
-        return _settle(handler(*args, **kwargs))
+        return _settle(handler(*args, **kwargs), name)
 
     return run_handler  # type: ignore[return-value]
 
 
-def bridge_middleware(middleware: _F) -> _F:
+def bridge_middleware(middleware: _F, where: str | None = None) -> _F:
     """``middleware`` itself if synchronous; else a sync wrapper whose ``call_next`` is awaitable.
 
     Awaiting ``call_next()`` runs the rest of the chain on another thread and
-    resolves to its response.
+    resolves to its response. ``where`` names the file, as for :func:`bridge_handler`.
     """
     if not is_async_callable(middleware):
         return middleware
+    name = where or _name_of(middleware)
 
     @functools.wraps(middleware)
     def run_middleware(req: Any, res: Any, call_next: Callable[[], T]) -> object:
         async def call_next_async() -> T:
             return await asyncio.get_running_loop().run_in_executor(_inner_threads(), call_next)
 
-        return _settle(middleware(req, res, call_next_async))
+        return _settle(middleware(req, res, call_next_async), name)
 
     return run_middleware  # type: ignore[return-value]

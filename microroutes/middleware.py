@@ -77,7 +77,7 @@ def build_middleware(module: ModuleType, file: str) -> Middleware:
         raise SiteError(f"{file}: middleware must accept (req, res, call_next)") from None
     except ValueError:
         pass  # no signature to check (some C callables)
-    middleware: Middleware = bridge_middleware(function)
+    middleware: Middleware = bridge_middleware(function, f"{file}: middleware")
     return middleware
 
 

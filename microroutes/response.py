@@ -418,10 +418,21 @@ class StreamedBody:
                 raise RuntimeError(f"{self._where}: the streamed body raised {name}") from error
             yield chunk
 
-    def drain(self) -> int:
-        """Run the stream to its end without keeping it (for ``HEAD``); its length in bytes."""
+    def measure(self, max_chunks: int) -> int | None:
+        """The stream's length in bytes if it ends within ``max_chunks`` chunks, else ``None``.
+
+        At most ``max_chunks`` chunks are run (one more is asked for, to see the
+        end), nothing is kept, and the stream is closed either way.
+        """
         try:
-            return sum(len(chunk) for chunk in self)
+            chunks = iter(self)
+            total = 0
+            for _ in range(max_chunks):
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return total
+                total += len(chunk)
+            return total if next(chunks, None) is None else None
         finally:
             self.close()
 
@@ -473,7 +484,7 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     if isinstance(value, Iterable) and not isinstance(value, Sized):
         return res.send(value)
     if isinstance(value, AsyncIterable):  # streamed, one step of an event loop per chunk
-        return res.send(iterate_async(value))
+        return res.send(iterate_async(value, where))
     raise TypeError(_not_a_body(value, where))
 
 

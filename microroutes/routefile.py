@@ -108,13 +108,13 @@ def _method_table(
         if function is not None:
             where = f"{file}: {method}"
             handler, signatures[method] = bind_handler(function, where, params)
-            exports[method] = bridge_handler(handler)
+            exports[method] = bridge_handler(handler, where)
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
         handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
-        fallback = bridge_handler(handler)
+        fallback = bridge_handler(handler, where)
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))

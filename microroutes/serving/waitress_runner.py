@@ -24,6 +24,7 @@ from .options import ServeOptions
 from .signals import StopEvent, stop_requested
 from .site import body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import describe_bind_error
+from .waitress_channel import use_microroutes_channels
 
 __all__ = ["run_waitress"]
 
@@ -54,6 +55,7 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
         )
     except OSError as error:
         raise describe_bind_error(options.host, options.port, error) from error
+    use_microroutes_channels(_event_map(server))
     try:
         start_app(app)
     except BaseException:
