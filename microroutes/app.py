@@ -153,6 +153,13 @@ class App:
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 
+    def hooks_module(self) -> ModuleType | None:
+        """``pages/_app.py``, imported once, or ``None`` when the site has none.
+
+        It holds the site-wide settings (``OPENAPI``, ...) beside the lifetime hooks.
+        """
+        return self._hooks.get() if self._hooks is not None else None
+
     def routes(self) -> list[RouteInfo]:
         """The route table, sorted by pattern; imports every route module.
 

@@ -23,6 +23,7 @@ from ._errors import (
 )
 from ._paths import OpenAPIPath, openapi_paths
 from ._schemas import SchemaSet
+from ._settings import in_document, under_prefix
 
 __all__ = ["build_document"]
 
@@ -51,11 +52,19 @@ def _signature(route: RouteInfo, method: str) -> HandlerSignature:
     return found if found is not None else HandlerSignature(route.handlers[method])
 
 
-def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict[str, Any]:
-    """An OpenAPI 3.1.0 document of ``routes`` (see :func:`microroutes.openapi_document`)."""
+def build_document(
+    routes: list[RouteInfo], *, info: Mapping[str, str], prefix: str = ""
+) -> dict[str, Any]:
+    """An OpenAPI 3.1.0 document of ``routes`` (see :func:`microroutes.openapi_document`).
+
+    :param info: the document's ``info`` (title, version, description).
+    :param prefix: keep only the paths under it (see :func:`normalize_prefix`).
+    """
     operations: list[_Operation] = []
     schemas = SchemaSet()
     for route in routes:
+        if not in_document(route) or not _route_paths(route, prefix):
+            continue
         for method in route.handlers:
             typed = _signature(route, method)
             operation = _Operation(route, method, typed, plan_success(typed.returns))
@@ -67,7 +76,7 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
     ids: set[str] = set()
     for operation in operations:
         route = operation.route
-        for path in openapi_paths(route.pattern, route.file):
+        for path in _route_paths(route, prefix):
             item = paths.setdefault(path.path, _path_item(route))
             rendered = _render(operation, path, schemas)
             rendered["operationId"] = _unique_id(operation.method, path.path, ids)
@@ -75,13 +84,18 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
     components = {**schemas.components, **_own_schemas(schemas.components)}
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": dict(info),
         "paths": {path: paths[path] for path in sorted(paths)},
         "components": {
             "schemas": {name: components[name] for name in sorted(components)},
             "responses": shared_responses(),
         },
     }
+
+
+def _route_paths(route: RouteInfo, prefix: str) -> list[OpenAPIPath]:
+    paths = openapi_paths(route.pattern, route.file)
+    return [path for path in paths if under_prefix(path.path, prefix)]
 
 
 def _own_schemas(taken: Mapping[str, Any]) -> dict[str, Any]:
