@@ -184,6 +184,7 @@ class App:
                     sitemap_fields=loaded.sitemap_fields,
                     sitemap_function=loaded.sitemap_function,
                     signatures={method: loaded.signature(method) for method in handlers},
+                    middleware_modules=_modules(endpoint.middleware),
                 )
             )
         return table
@@ -418,6 +419,13 @@ class App:
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
         return _render(HTTPError(500, message, detail=text), environ)
+
+
+def _modules(lazies: tuple[LazyModule[Middleware], ...]) -> tuple[ModuleType, ...]:
+    """The imported modules of ``lazies`` (each imported first if need be)."""
+    for lazy in lazies:
+        lazy.get()
+    return tuple(lazy.module for lazy in lazies if lazy.module is not None)
 
 
 def _problem(item: tuple[str, list[str]]) -> str:

@@ -28,6 +28,7 @@ from ..response import Response
 from ._answers import Answer
 from ._document import build_document
 from ._errors import ERRORS_SETTING
+from ._security import SECURITY_SETTING
 from ._settings import DEFAULT_VERSION, OPENAPI_SETTING, document_info, normalize_prefix
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_VERSION",
     "ERRORS_SETTING",
     "OPENAPI_SETTING",
+    "SECURITY_SETTING",
     "Answer",
     "openapi_document",
     "openapi_handler",
@@ -62,12 +64,13 @@ def openapi_document(
         ``OPENAPI["version"]`` in ``pages/_app.py``, else ``1.0.0``).
     :param prefix: keep only the paths under this one (``/api``: ``/api`` and
         ``/api/...``); default: every path.
-    :raises SiteError: a route file is broken, or a setting (``ERRORS``, ``OPENAPI``) is malformed.
+    :raises SiteError: a route file is broken, or a setting (``ERRORS``, ``OPENAPI``,
+        ``SECURITY``) is malformed.
     :raises ValueError: ``prefix`` does not start with ``/``.
     """
     where = normalize_prefix(prefix)
     info = document_info(app, title=title, version=version)
-    return build_document(app.routes(), info=info, prefix=where)
+    return build_document(app.routes(), info=info, prefix=where, site=app.hooks_module())
 
 
 def openapi_handler(
