@@ -19,13 +19,12 @@ and a route file serves it in one line::
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from ..request import Request
 from ..response import Response
 from ._answers import Answer
+from ._cache import DocumentCache
 from ._document import build_document
 from ._errors import ERRORS_SETTING
 from ._security import SECURITY_SETTING
@@ -85,20 +84,12 @@ def openapi_handler(
     :raises ValueError: ``prefix`` does not start with ``/``.
     """
     normalize_prefix(prefix)  # a bad prefix fails where the route file is imported
-    cache: weakref.WeakKeyDictionary[App, tuple[object, dict[str, Any]]] = (
-        weakref.WeakKeyDictionary()
+    documents = DocumentCache(
+        lambda app: openapi_document(app, title=title, version=version, prefix=prefix)
     )
-    lock = threading.Lock()
 
     def GET(req: Request, res: Response) -> dict[str, Any]:
         """The OpenAPI 3.1 document of this site."""
-        app = req.app
-        with lock:
-            cached = cache.get(app)
-            if cached is None or cached[0] is not app.router:
-                document = openapi_document(app, title=title, version=version, prefix=prefix)
-                cached = (app.router, document)
-                cache[app] = cached
-        return cached[1]
+        return documents.get(req.app)
 
     return GET

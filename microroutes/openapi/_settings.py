@@ -11,9 +11,10 @@ sitemap). A prefix such as ``/api`` keeps only the paths under it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import SiteError
 
@@ -26,6 +27,7 @@ __all__ = [
     "INFO_FIELDS",
     "OPENAPI_SETTING",
     "document_info",
+    "hidden",
     "in_document",
     "normalize_prefix",
     "under_prefix",
@@ -37,6 +39,10 @@ OPENAPI_SETTING = "OPENAPI"
 INFO_FIELDS = ("title", "version", "description")
 #: ``info.version`` when none is given.
 DEFAULT_VERSION = "1.0.0"
+
+F = TypeVar("F", bound=Callable[..., object])
+#: Handlers that are never part of the document (see :func:`hidden`).
+_hidden: weakref.WeakSet[Callable[..., object]] = weakref.WeakSet()
 
 
 def document_info(app: App, *, title: str | None, version: str | None) -> dict[str, str]:
@@ -67,12 +73,21 @@ def _site_setting(module: ModuleType | None) -> dict[str, str]:
     return dict(declared)
 
 
+def hidden(function: F) -> F:
+    """Mark a handler as not part of any API (the docs page): routes answered by it are left out."""
+    _hidden.add(function)
+    return function
+
+
 def in_document(route: RouteInfo) -> bool:
-    """Whether the route file leaves ``OPENAPI`` alone or sets it ``True``.
+    """Whether the route goes in the document: its ``OPENAPI``, else unless its handlers are hidden.
 
     :raises SiteError: the route file's ``OPENAPI`` is not a bool.
     """
-    setting: Any = getattr(route.module, OPENAPI_SETTING, True)
+    setting: Any = getattr(route.module, OPENAPI_SETTING, None)
+    if setting is None:
+        functions = [signature.function for signature in route.signatures.values()]
+        return not functions or not all(function in _hidden for function in functions)
     if not isinstance(setting, bool):
         raise SiteError(
             f"{route.file}: {OPENAPI_SETTING} must be True or False "
