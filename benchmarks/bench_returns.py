@@ -13,7 +13,8 @@ JSON. The cases:
 * ``flask + pydantic``: a pydantic model's ``model_dump()``, as Flask users do.
 
 The answers are checked equal before timing. Cases run round-robin inside
-each round; the best round is kept.
+each round; the best round is kept. The two model handlers are also timed
+alone, as the app calls them, which isolates what the check adds.
 
     python benchmarks/bench_returns.py [--requests N] [--rounds R] [--profile]
 """
@@ -24,6 +25,7 @@ import argparse
 import json
 import tempfile
 import textwrap
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from _common import (
     Environ,
     WSGIApp,
     add_request_options,
+    best_per_op,
     call_wsgi,
     environ_factory,
     measure_requests,
@@ -156,6 +159,27 @@ def check_answers(apps: dict[str, WSGIApp]) -> None:
             raise SystemExit(f"{name}: expected 200 and the book, got {status!r} {body!r}")
 
 
+def handler_calls(apps: dict[str, WSGIApp], n: int, rounds: int) -> dict[str, float]:
+    """Seconds per call of the model handlers alone, as the app calls them (with the check).
+
+    The request's other costs are left out, so the check's own cost stands out of
+    the noise of a loaded machine.
+    """
+    cases: dict[str, Callable[[int], float]] = {}
+    for name in ("model, unannotated", "model, -> BookOut"):
+        app: Any = apps[name]
+        handler = app.routes()[0].handlers["GET"]
+
+        def run(count: int, handler: Any = handler) -> float:
+            start = time.perf_counter()
+            for _ in range(count):
+                handler(None, None)
+            return time.perf_counter() - start
+
+        cases[name] = run
+    return best_per_op(cases, n, rounds, warmup=1000)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_request_options(parser, "the 'model, -> BookOut' case")
@@ -172,8 +196,18 @@ def main(argv: list[str] | None = None) -> None:
         print(f"GET {PATH} (a 5-field book): {args.requests} requests x {args.rounds} rounds")
         print(versions("microroutes", "msgspec", "werkzeug", "falcon", "flask", "pydantic"))
         print()
+        calls = handler_calls(apps, args.requests * 10, args.rounds)
         best = measure_requests(apps, harness_app(), make, args.requests, args.rounds)
+        whole = best["model, unannotated"]
         print(net_report(best, {"vs unannotated model": "model, unannotated"}))
+        added = calls["model, -> BookOut"] - calls["model, unannotated"]
+        print(
+            f"\nThe handler alone, called {args.requests * 10} times a round: "
+            f"{calls['model, unannotated'] * 1e9:.0f} ns unannotated, "
+            f"{calls['model, -> BookOut'] * 1e9:.0f} ns annotated: the check adds "
+            f"{added * 1e9:.0f} ns, {added / whole:.1%} of the unannotated request "
+            f"({whole * 1e6:.2f} µs)."
+        )
 
 
 if __name__ == "__main__":
