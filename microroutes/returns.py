@@ -84,9 +84,11 @@ def _converter(annotation: Any, problem: str) -> Callable[[Any], Any] | None:
     if mentions_pydantic(annotation, set()):
         return _pydantic_converter(annotation, problem)
     try:
-        msgspec.inspect.type_info(annotation)
-    except TypeError:  # not a type msgspec converts (an async iterator, say): left alone
+        info = msgspec.inspect.type_info(annotation)
+    except TypeError:  # not a type msgspec converts: left alone
         return None
+    if isinstance(info, (msgspec.inspect.CustomType, msgspec.inspect.AnyType)):
+        return None  # an object msgspec only checks the class of (a stream, say), or Any
 
     def convert(value: Any) -> Any:
         try:

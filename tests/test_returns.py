@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from microroutes import App
+from microroutes import App, openapi_document
 from microroutes.testing import Client
 
 MODELS = '''
@@ -144,6 +144,14 @@ from ._models import Score
 def GET(req, res) -> Score:
     return {"value": float(req.query.get("value", "1.5"))}
 """,
+    "pages/stream.py": """
+from collections.abc import AsyncIterator
+
+
+async def GET(req, res) -> AsyncIterator[bytes]:
+    yield b"a"
+    yield b"b"
+""",
     "pages/page.py": """
 def GET(req, res) -> str:
     return "<p>not JSON, not checked</p>"
@@ -206,6 +214,15 @@ def test_async_handlers_are_checked_too(client: Client) -> None:
 
 def test_text_answers_are_not_checked(client: Client) -> None:
     assert client.get("/page").get_data() == b"<p>not JSON, not checked</p>"
+
+
+def test_streams_are_not_checked(make_site: Any) -> None:
+    app = App(make_site(SITE))
+    assert Client(app).get("/stream").get_data() == b"ab"
+    document = openapi_document(app)
+    assert document["paths"]["/stream"]["get"]["responses"]["200"]["content"] == {
+        "application/octet-stream": {"schema": {}}
+    }
 
 
 @pytest.mark.parametrize(
