@@ -29,6 +29,7 @@ from .methods import allow, handles
 from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
+from .returns import ReturnTypeError
 from .routing import RouteKind
 from .table import RouteInfo
 from .typed import HandlerSignature
@@ -52,6 +53,7 @@ __all__ = [
     "PayloadTooLarge",
     "Request",
     "Response",
+    "ReturnTypeError",
     "RouteConflictError",
     "RouteError",
     "RouteInfo",

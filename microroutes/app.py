@@ -172,6 +172,13 @@ class App:
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 
+    def hooks_module(self) -> ModuleType | None:
+        """``pages/_app.py``, imported once, or ``None`` when the site has none.
+
+        It holds the site-wide settings (``OPENAPI``, ...) beside the lifetime hooks.
+        """
+        return self._hooks.get() if self._hooks is not None else None
+
     def routes(self) -> list[RouteInfo]:
         """The route table, sorted by pattern; imports every route module.
 
@@ -196,6 +203,7 @@ class App:
                     sitemap_fields=loaded.sitemap_fields,
                     sitemap_function=loaded.sitemap_function,
                     signatures={method: loaded.signature(method) for method in handlers},
+                    middleware_modules=_modules(endpoint.middleware),
                 )
             )
         return table
@@ -426,6 +434,13 @@ class App:
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
         return _render(HTTPError(500, message, detail=text), environ)
+
+
+def _modules(lazies: tuple[LazyModule[Middleware], ...]) -> tuple[ModuleType, ...]:
+    """The imported modules of ``lazies`` (each imported first if need be)."""
+    for lazy in lazies:
+        lazy.get()
+    return tuple(lazy.module for lazy in lazies if lazy.module is not None)
 
 
 def _problem(item: tuple[str, list[str]]) -> str:

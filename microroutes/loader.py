@@ -251,7 +251,7 @@ class LazyModule(Generic[T]):
     ``get()`` imports once even under concurrent requests.
     """
 
-    __slots__ = ("_build", "_lock", "_package", "file", "value")
+    __slots__ = ("_build", "_lock", "_package", "file", "module", "value")
 
     def __init__(
         self, file: str, package: SitePackage, build: Callable[[ModuleType, str], T]
@@ -260,6 +260,8 @@ class LazyModule(Generic[T]):
         self.file = file
         #: What ``build`` made of the imported module, or ``None`` before import.
         self.value: T | None = None
+        #: The imported module, or ``None`` before import.
+        self.module: ModuleType | None = None
         self._package = package
         self._build = build
         self._lock = threading.Lock()
@@ -271,7 +273,9 @@ class LazyModule(Generic[T]):
             return value
         with self._lock:
             if self.value is None:
-                self.value = self._build(self._package.import_file(self.file), self.file)
+                module = self._package.import_file(self.file)
+                self.value = self._build(module, self.file)
+                self.module = module
             return self.value
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
+from .returns import check_returns
 from .typed import HandlerSignature, bind_handler
 
 if TYPE_CHECKING:
@@ -108,13 +109,17 @@ def _method_table(
         if function is not None:
             where = f"{file}: {method}"
             handler, signatures[method] = bind_handler(function, where, params)
-            exports[method] = bridge_handler(handler, where)
+            exports[method] = check_returns(
+                bridge_handler(handler, where), signatures[method], where
+            )
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
         handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
-        fallback = bridge_handler(handler, where)
+        fallback = check_returns(
+            bridge_handler(handler, where), signatures[FALLBACK_HANDLER], where
+        )
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))

@@ -48,3 +48,5 @@ class RouteInfo:
     #: What each handler's annotations declare, with the same keys as :attr:`handlers`;
     #: each holds the user's function as written (``handlers`` may hold wrappers).
     signatures: Mapping[str, HandlerSignature]
+    #: The imported ``_middleware.py`` modules of :attr:`middleware`, in the same order.
+    middleware_modules: tuple[ModuleType, ...] = ()

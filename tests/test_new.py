@@ -17,6 +17,7 @@ CREATED = {
     "pyproject.toml",
     "pages/index.py",
     "pages/api/hello.py",
+    "pages/api/openapi.json.py",
     "pages/_app.py",
     "public/robots.txt",
     "tests/test_site.py",
@@ -64,7 +65,7 @@ def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
     assert "microroutes dev" in result.stdout
     tests = _run_site_tests(site)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "6 passed" in tests.stdout
+    assert "7 passed" in tests.stdout
     assert "mysite" in (site / "README.md").read_text()
 
 
@@ -102,7 +103,7 @@ def test_any_folder_name_gives_a_site_whose_tests_pass(tmp_path: Path, name: str
     assert result.returncode == 0, result.stderr
     tests = _run_site_tests(site)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "6 passed" in tests.stdout
+    assert "7 passed" in tests.stdout
     assert list(tmp_path.rglob("pwned")) == []  # no payload ran
     page = (site / "pages" / "index.py").read_text(encoding="utf-8")
     assert f"SITE_NAME = {name!r}\n" in page
@@ -151,6 +152,7 @@ def test_new_site_route_table(tmp_path: Path) -> None:
     assert [(route["pattern"], route["file"]) for route in routes] == [
         ("/", "index.py"),
         ("/api/hello", "api/hello.py"),
+        ("/api/openapi.json", "api/openapi.json.py"),
     ]
     assert (routes[1]["body"], routes[1]["query"]) == ({"POST": "Who"}, {"GET": "Who"})
 

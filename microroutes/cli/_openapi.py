@@ -18,15 +18,31 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     openapi = commands.add_parser("openapi", help="print the site's OpenAPI 3.1 document")
     add_site(openapi)
     openapi.add_argument("--out", metavar="FILE", help="write the document here instead")
-    openapi.add_argument("--title", help="info.title (default: the site folder's name)")
-    openapi.add_argument("--version", default="1.0.0", help="info.version (default: 1.0.0)")
+    openapi.add_argument(
+        "--title",
+        help="info.title (default: OPENAPI['title'] in pages/_app.py, else the folder's name)",
+    )
+    openapi.add_argument(
+        "--version",
+        help="info.version (default: OPENAPI['version'] in pages/_app.py, else 1.0.0)",
+    )
+    openapi.add_argument(
+        "--prefix", metavar="PATH", type=_prefix, help="keep only the paths under PATH (/api)"
+    )
     openapi.set_defaults(run=_openapi)
+
+
+def _prefix(text: str) -> str:
+    if not text.startswith("/"):
+        raise argparse.ArgumentTypeError(f"a path starting with '/' is expected, got {text!r}")
+    return text
 
 
 def _openapi(args: argparse.Namespace) -> int:
     from ..openapi import openapi_document
 
-    document = openapi_document(App(args.site_dir), title=args.title, version=args.version)
+    app = App(args.site_dir)
+    document = openapi_document(app, title=args.title, version=args.version, prefix=args.prefix)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if args.out is None:
         sys.stdout.write(text)

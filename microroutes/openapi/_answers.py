@@ -26,6 +26,9 @@ _STREAMS = frozenset(
         collections.abc.Iterable,
         collections.abc.Iterator,
         collections.abc.Generator,
+        collections.abc.AsyncIterable,
+        collections.abc.AsyncIterator,
+        collections.abc.AsyncGenerator,
     }
 )
 

@@ -7,6 +7,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from ..errors import SiteError
@@ -23,6 +24,8 @@ from ._errors import (
 )
 from ._paths import OpenAPIPath, openapi_paths
 from ._schemas import SchemaSet
+from ._security import Security, SecuritySchemes, route_security
+from ._settings import in_document, under_prefix
 
 __all__ = ["build_document"]
 
@@ -39,6 +42,7 @@ class _Operation:
     method: str
     typed: HandlerSignature
     success: list[SuccessPlan]
+    security: Security
 
     def annotations(self) -> list[Any]:
         found = [self.typed.body, self.typed.query, *self.typed.params.values()]
@@ -51,14 +55,31 @@ def _signature(route: RouteInfo, method: str) -> HandlerSignature:
     return found if found is not None else HandlerSignature(route.handlers[method])
 
 
-def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict[str, Any]:
-    """An OpenAPI 3.1.0 document of ``routes`` (see :func:`microroutes.openapi_document`)."""
+def build_document(
+    routes: list[RouteInfo],
+    *,
+    info: Mapping[str, str],
+    prefix: str = "",
+    site: ModuleType | None = None,
+) -> dict[str, Any]:
+    """An OpenAPI 3.1.0 document of ``routes`` (see :func:`microroutes.openapi_document`).
+
+    :param info: the document's ``info`` (title, version, description).
+    :param prefix: keep only the paths under it (see :func:`normalize_prefix`).
+    :param site: ``pages/_app.py``, for the schemes it declares for every route.
+    """
     operations: list[_Operation] = []
     schemas = SchemaSet()
+    security_schemes = SecuritySchemes()
     for route in routes:
+        if not in_document(route) or not _route_paths(route, prefix):
+            continue
+        security = route_security(route, site)
+        security_schemes.add(security)
         for method in route.handlers:
             typed = _signature(route, method)
-            operation = _Operation(route, method, typed, plan_success(typed.returns))
+            success = plan_success(typed.returns)
+            operation = _Operation(route, method, typed, success, security)
             operations.append(operation)
             for annotation in operation.annotations():
                 schemas.add(annotation)
@@ -67,21 +88,30 @@ def build_document(routes: list[RouteInfo], *, title: str, version: str) -> dict
     ids: set[str] = set()
     for operation in operations:
         route = operation.route
-        for path in openapi_paths(route.pattern, route.file):
+        for path in _route_paths(route, prefix):
             item = paths.setdefault(path.path, _path_item(route))
             rendered = _render(operation, path, schemas)
             rendered["operationId"] = _unique_id(operation.method, path.path, ids)
             item[operation.method.lower()] = rendered
     components = {**schemas.components, **_own_schemas(schemas.components)}
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
+        "info": dict(info),
         "paths": {path: paths[path] for path in sorted(paths)},
         "components": {
             "schemas": {name: components[name] for name in sorted(components)},
             "responses": shared_responses(),
         },
     }
+    declared = security_schemes.components()
+    if declared:
+        document["components"]["securitySchemes"] = declared
+    return document
+
+
+def _route_paths(route: RouteInfo, prefix: str) -> list[OpenAPIPath]:
+    paths = openapi_paths(route.pattern, route.file)
+    return [path for path in paths if under_prefix(path.path, prefix)]
 
 
 def _own_schemas(taken: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,6 +173,9 @@ def _render(operation: _Operation, path: OpenAPIPath, schemas: SchemaSet) -> dic
     body = _request_body(operation, schemas)
     if body is not None:
         rendered["requestBody"] = body
+    requirements = operation.security.requirements()
+    if requirements:
+        rendered["security"] = requirements
     rendered["responses"] = _responses(operation, path, schemas, has_body=body is not None)
     return rendered
 
@@ -216,6 +249,9 @@ def _responses(
         statuses[415] = None
     if typed.body is not None or typed.query is not None:
         statuses[422] = None
+    names = operation.security.names()
+    if names:
+        statuses[401] = f"Missing or invalid credentials ({', '.join(names)})."
     statuses.update(declared_errors(route.module, route.file, operation.method))
     for status in sorted(statuses):
         found[str(status)] = error_response(status, statuses[status])

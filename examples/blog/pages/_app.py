@@ -1,9 +1,14 @@
-"""The site's start-up and shut-down hooks: the PostgreSQL pool of each worker process.
+"""Site-wide settings and hooks.
 
-With ``$BLOG_DATABASE_URL`` unset (SQLite) they do nothing.
+``OPENAPI`` gives the API document's title and version, for every way it is
+built (``microroutes openapi examples/blog`` and ``/api/openapi.json`` alike).
+The start-up and shut-down hooks open and close each worker's PostgreSQL
+connection pool; with ``$BLOG_DATABASE_URL`` unset (SQLite) they do nothing.
 """
 
 from ._db import close_database, open_database
+
+OPENAPI = {"title": "The microroutes blog", "version": "1.0.0"}
 
 
 def startup(app):

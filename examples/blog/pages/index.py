@@ -10,6 +10,9 @@ from ._db import connect
 from ._html import HTML, date_of, items, link, page
 from ._posts import count_posts, list_posts, page_path
 
+#: An HTML page, not part of the JSON API: left out of the OpenAPI document.
+OPENAPI = False
+
 PER_PAGE = 20
 MAX_PAGE = 1_000_000
 #: This page's sitemap entry (the route table lists it; these are its fields).

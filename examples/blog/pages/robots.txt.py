@@ -6,6 +6,9 @@ the site's absolute address, which depends on where the site is served.
 
 from ._site import base_url
 
+#: For crawlers, not part of the JSON API: left out of the OpenAPI document.
+OPENAPI = False
+
 ROBOTS = """\
 User-agent: *
 Allow: /

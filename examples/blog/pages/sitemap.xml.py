@@ -16,6 +16,9 @@ from microroutes.sitemap import iter_sitemap_index, sitemap_response
 from ._site import base_url
 from ._sitemaps import XML, entries, file_count, urls_per_file
 
+#: For crawlers, not part of the JSON API: left out of the OpenAPI document.
+OPENAPI = False
+
 
 def GET(req, res) -> Annotated[Response, Answer(media_type=XML)]:
     """The sitemap, or a sitemap index past 50,000 URLs."""

@@ -1,5 +1,8 @@
-"""``/api/openapi.json``: the blog's OpenAPI 3.1 document, generated from its route files."""
+"""``/api/openapi.json``: the blog's OpenAPI 3.1 document, generated from its route files.
+
+Its title and version are ``OPENAPI`` in ``pages/_app.py``.
+"""
 
 from microroutes import openapi_handler
 
-GET = openapi_handler(title="The microroutes blog", version="1.0.0")
+GET = openapi_handler()

@@ -15,6 +15,9 @@ from .._db import connect
 from .._html import HTML, date_of, page, paragraphs
 from .._posts import count_posts, find_post, sitemap_entries
 
+#: An HTML page, not part of the JSON API: left out of the OpenAPI document.
+OPENAPI = False
+
 
 def GET(req, res, slug: str) -> Annotated[Response, Answer(media_type=HTML)]:
     """One post as an HTML page."""

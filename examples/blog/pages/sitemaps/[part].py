@@ -14,6 +14,9 @@ from microroutes.sitemap import sitemap_response
 from .._site import base_url
 from .._sitemaps import XML, entries, file_count, urls_per_file
 
+#: For crawlers, not part of the JSON API: left out of the OpenAPI document.
+OPENAPI = False
+
 _PART = re.compile(r"([1-9][0-9]{0,5})\.xml")
 
 
