@@ -22,6 +22,7 @@ from werkzeug.wsgi import get_current_url
 
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
+from .state import RequestState
 
 if TYPE_CHECKING:
     from .app import App
@@ -124,12 +125,14 @@ class Request:
         "_headers",
         "_json",
         "_query",
+        "_state",
         "app",
         "environ",
         "max_body_size",
         "params",
         "path",
     )
+    _state: RequestState
 
     def __init__(
         self,
@@ -160,6 +163,15 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
+
+    @property
+    def state(self) -> RequestState:
+        """A namespace for this request only (``req.state.user = ...``), made on first use."""
+        try:
+            return self._state
+        except AttributeError:  # never set: requests that do not use it pay nothing
+            state = self._state = RequestState()
+            return state
 
     @property
     def method(self) -> str:
