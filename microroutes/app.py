@@ -8,7 +8,7 @@ import threading
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -16,6 +16,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
+from .appfile import APP_FILE, AppFile, read_app_file
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import (
     BadRequest,
@@ -38,6 +39,7 @@ from .loader import (
 )
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
+from .providers import Providers
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
 from .response import Response, StreamedBody, to_response
@@ -49,7 +51,7 @@ from .table import RouteInfo
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
 #: The private file in ``pages/`` with the app's ``startup(app)``/``shutdown(app)`` hooks.
-HOOKS_FILE = "_app.py"
+HOOKS_FILE = APP_FILE
 logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -115,9 +117,9 @@ class App:
         #: ``req.app.state``. It survives reloads.
         self.state: SimpleNamespace = SimpleNamespace()
         self._package = SitePackage(pages)
-        self._hooks: LazyModule[ModuleType] | None = None
+        self._hooks: LazyModule[AppFile] | None = None
         if (pages / HOOKS_FILE).is_file():
-            self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
+            self._hooks = LazyModule(HOOKS_FILE, self._package, read_app_file)
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
@@ -149,9 +151,18 @@ class App:
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size)
+            load = route_loader(route, self.max_body_size, self._providers)
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
+
+    def _app_file(self) -> AppFile | None:
+        """What ``pages/_app.py`` defines (imported on first use), or ``None`` without one."""
+        hooks = self._hooks
+        return None if hooks is None else hooks.value or hooks.get()
+
+    def _providers(self) -> Providers | None:
+        app_file = self._app_file()
+        return None if app_file is None else app_file.providers
 
     def routes(self) -> list[RouteInfo]:
         """The route table, sorted by pattern; imports every route module.
@@ -189,8 +200,9 @@ class App:
         if self._versions is not None and self._versions.current.value.broken is not None:
             raise self._versions.current.value.broken
         problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
-        for _, endpoint in self._router:
-            lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
+        files: list[list[LazyModule[Any]]] = [[self._hooks]] if self._hooks is not None else []
+        files.extend([endpoint.module, *endpoint.middleware] for _, endpoint in self._router)
+        for lazies in files:
             for lazy in lazies:
                 try:
                     lazy.get()
@@ -221,7 +233,7 @@ class App:
             return
         with self._lifecycle_lock:
             if not self._started:
-                hook = getattr(self._hooks.get(), "startup", None) if self._hooks else None
+                hook = self._hooks.get().hook("startup") if self._hooks else None
                 if hook is not None:
                     hook(self)
                 self._started = True
@@ -232,7 +244,7 @@ class App:
             if not self._started:
                 return
             self._started = False
-            hook = getattr(self._hooks.get(), "shutdown", None) if self._hooks else None
+            hook = self._hooks.get().hook("shutdown") if self._hooks else None
             if hook is not None:
                 hook(self)
 
@@ -332,11 +344,13 @@ class App:
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)
+            if isinstance(response.body, bytes):  # the common case, checked inline
+                return response
+            body = _started(response, endpoint.route.file).body  # unless a middleware chain did
+        except BaseException as error:  # error_response() re-raises what must stop the process
+            return self.error_response(error, environ, req=req)
         finally:
             req.close()
-        if isinstance(response.body, bytes):  # the common case, checked inline
-            return response
-        body = _started(response, endpoint.route.file).body  # unless a middleware chain did
         if method == "HEAD" and isinstance(body, StreamedBody):
             # Sent with its length: a HEAD answer without one would make a
             # server announce chunks it then never sends (waitress writes
@@ -358,6 +372,8 @@ class App:
     ) -> Response:
         res = Response()
         if endpoint.middleware:
+            if method != "OPTIONS":  # 405 before any middleware; CORS answers preflights
+                table.resolve(method)
             return self._call_through_middleware(endpoint, table, method, req, res, environ)
         # No closures here: every request without middleware takes this path.
         return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
@@ -376,18 +392,23 @@ class App:
 
         def call_handler() -> Response:
             # The stream's first chunk is pulled inside the chain, so its errors reach
-            # the middleware as error responses (with CORS headers, for one).
+            # the middleware as they are (and CORS headers reach their answers).
             return _started(to_response(table.resolve(method)(req, res), res, file), file)
 
         def respond(error: BaseException) -> Response:
-            return self.error_response(error, environ)
+            return self.error_response(error, environ, req=req)
 
         return run_chain(chain, req, res, call_handler, respond)
 
-    def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
+    def error_response(
+        self, error: BaseException, environ: dict[str, Any], *, req: Request | None = None
+    ) -> Response:
         """The response for any exception: the one place errors become responses.
 
-        A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
+        An exception that is not an HTTP error is first looked up in
+        ``pages/_app.py``'s ``exceptions`` map (see :mod:`microroutes.exception_map`;
+        ``req`` is the request its answer functions get, made from ``environ``
+        when not given). A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
         :meth:`HTTPError.to_dict`, or its HTML page when the client's ``Accept``
         prefers ``text/html``); werkzeug's HTTP errors become ours; anything
         else is logged and answered with a 500 (naming the exception only
@@ -395,6 +416,15 @@ class App:
         """
         if isinstance(error, WerkzeugHTTPException):
             error = from_werkzeug(error)
+        elif not isinstance(error, Halt) and self._hooks is not None:
+            app_file = self._app_file()
+            if app_file is not None and app_file.exceptions is not None:
+                mapped = app_file.exceptions.answer(
+                    error, lambda: req or self._bare_request(environ)
+                )
+                if isinstance(mapped, Response):
+                    return mapped
+                error = mapped
         if isinstance(error, Halt):
             try:
                 return _render(error, environ)
@@ -411,6 +441,10 @@ class App:
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
         return _render(HTTPError(500, message, detail=text), environ)
+
+    def _bare_request(self, environ: dict[str, Any]) -> Request:
+        """A request for an error met before routing (no path parameters)."""
+        return Request(environ, environ.get("PATH_INFO") or "/", {}, self, self.max_body_size)
 
 
 def _problem(item: tuple[str, list[str]]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..app import App
 from ..errors import SiteError
+from ..providers import provided_parameters
 from ..routefile import LoadedRoute
 from ..table import RouteInfo
 from ..typed import type_label
@@ -29,7 +30,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def route_json(info: RouteInfo) -> dict[str, Any]:
     """One route of ``routes --json``: pattern, kind, file, params, methods, middleware,
-    and the typed ``body`` and ``query`` of each handler that declares one (by method)."""
+    the typed ``body`` and ``query`` of each handler that declares one (by method), and
+    the parameters providers fill."""
     return {
         "pattern": info.pattern,
         "kind": str(info.kind),
@@ -39,7 +41,18 @@ def route_json(info: RouteInfo) -> dict[str, Any]:
         "middleware": list(info.middleware),
         "body": _labels(info, "body"),
         "query": _labels(info, "query"),
+        "providers": _provided(info),
     }
+
+
+def _provided(info: RouteInfo) -> dict[str, dict[str, str]]:
+    """``{"GET": {"db": "Connection"}}``: the provided parameters of each handler."""
+    found: dict[str, dict[str, str]] = {}
+    for method, signature in info.signatures.items():
+        provided = provided_parameters(signature.function)
+        if provided:
+            found[method] = {name: type_label(kind) for name, kind in provided.items()}
+    return found
 
 
 def _labels(info: RouteInfo, part: str) -> dict[str, str]:
