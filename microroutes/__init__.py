@@ -19,6 +19,7 @@ from .errors import (
     PayloadTooLarge,
     RouteConflictError,
     RouteError,
+    ServiceUnavailable,
     SiteError,
     TooManyRequests,
     Unauthorized,
@@ -29,6 +30,7 @@ from .methods import allow, handles
 from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
+from .state import RequestState
 from .routing import RouteKind
 from .table import RouteInfo
 from .typed import HandlerSignature
@@ -51,11 +53,13 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Request",
+    "RequestState",
     "Response",
     "RouteConflictError",
     "RouteError",
     "RouteInfo",
     "RouteKind",
+    "ServiceUnavailable",
     "SiteError",
     "TooManyRequests",
     "Unauthorized",
