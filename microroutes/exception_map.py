@@ -15,7 +15,6 @@ An exception without an entry stays a logged 500.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -93,8 +92,7 @@ class ExceptionMap:
         if isinstance(answer, type) and issubclass(answer, HTTPError):
             found: object = answer()
         elif isinstance(answer, Halt):
-            found = copy.copy(answer)
-            found.headers = list(answer.headers)  # each answer gets headers of its own
+            found = _copy(answer)
         else:
             try:
                 found = answer(req(), error)  # type: ignore[operator]
@@ -114,3 +112,13 @@ class ExceptionMap:
         )
         problem.__context__ = error
         return problem
+
+
+def _copy(error: Halt) -> Halt:
+    """A copy of ``error`` with headers of its own (CORS adds to them), no constructor call."""
+    kind = type(error)
+    copied = kind.__new__(kind)
+    copied.__dict__.update(error.__dict__)
+    copied.args = error.args
+    copied.headers = list(error.headers)
+    return copied
