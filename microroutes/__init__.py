@@ -30,8 +30,8 @@ from .methods import allow, handles
 from .openapi import Answer, openapi_document, openapi_handler
 from .request import Request
 from .response import Response
-from .state import RequestState
 from .routing import RouteKind
+from .state import RequestState
 from .table import RouteInfo
 from .typed import HandlerSignature
 

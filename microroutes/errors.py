@@ -15,9 +15,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from werkzeug.http import http_date
-
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+from werkzeug.http import http_date
 
 from .http import check_header, check_status, status_phrase
 

@@ -1,4 +1,4 @@
-"""``exceptions = {ExceptionType: answer}`` in ``pages/_app.py``, and exceptions through middleware."""
+"""``exceptions = {ExceptionType: answer}`` in ``pages/_app.py``; exceptions through middleware."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def GET(req, res):
 
 @pytest.fixture
 def client(make_site) -> Client:
-    site = make_site({"pages/_app.py": APP, "pages/boom.py": RAISE.replace("import _app", "from . import _app")})
+    boom = RAISE.replace("import _app", "from . import _app")
+    site = make_site({"pages/_app.py": APP, "pages/boom.py": boom})
     return Client(App(site))
 
 
@@ -174,7 +175,9 @@ def test_unhandled_errors_are_logged_once_through_nested_middleware(make_site, c
                 "        req.app.state.seen = type(error).__name__\n"
                 "        raise\n"
             ),
-            "pages/api/_middleware.py": "def middleware(req, res, call_next):\n    return call_next()\n",
+            "pages/api/_middleware.py": (
+                "def middleware(req, res, call_next):\n    return call_next()\n"
+            ),
             "pages/api/x.py": "def GET(req, res):\n    raise ValueError('bug')\n",
         }
     )
@@ -221,12 +224,13 @@ def test_cors_marks_mapped_answers_and_500s(make_site) -> None:
         (
             "from microroutes import MethodNotAllowed\n"
             "exceptions = {ValueError: MethodNotAllowed}\n",
-            r"_app\.py: exceptions\[ValueError\]: MethodNotAllowed cannot be made without arguments",
+            r"_app\.py: exceptions\[ValueError\]: MethodNotAllowed cannot be made",
         ),
         ("exceptions = [ValueError]\n", r"_app\.py: exceptions must be a dict"),
     ],
 )
 def test_a_broken_map_is_a_start_up_error(make_site, app_file: str, message: str) -> None:
-    site = make_site({"pages/_app.py": app_file, "pages/index.py": "def GET(req, res):\n    return {}\n"})
+    index = "def GET(req, res):\n    return {}\n"
+    site = make_site({"pages/_app.py": app_file, "pages/index.py": index})
     with pytest.raises(SiteError, match=message):
         App(site).load_all()
