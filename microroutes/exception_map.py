@@ -7,7 +7,8 @@ what the client gets:
 * an HTTP error class (``ServiceUnavailable``): that error, with its default message;
 * an HTTP error instance (``ServiceUnavailable("try again", retry_after=5)``): a copy of it;
 * a callable ``answer(req, exc)`` returning an HTTP error or a :class:`Response`
-  (raising an HTTP error works too).
+  (raising an HTTP error works too), or ``None`` to leave the exception
+  unhandled (a logged 500) when it is not one the function answers.
 
 :class:`~microroutes.HTTPError`\\ s answer as themselves and are never looked up.
 An exception without an entry stays a logged 500.
@@ -101,6 +102,8 @@ class ExceptionMap:
             except Exception as failure:  # its own bug: a 500 naming it
                 failure.__context__ = error
                 return failure
+            if found is None:  # not one it answers
+                return error
         if isinstance(found, (Halt, Response)):
             status = found.status_code if isinstance(found, Response) else found.status
             if status >= 500:  # mapped, yet still a server-side failure worth a line

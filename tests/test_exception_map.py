@@ -27,6 +27,12 @@ class Wrong(Exception):
 class Broken(Exception):
     pass
 
+class Maybe(Exception):
+    pass
+
+def maybe(req, exc):
+    return Conflict("answered") if str(exc) == "mine" else None
+
 def teapot(req, exc):
     return Response(status=418).json({"teapot": str(exc), "path": req.path})
 
@@ -47,6 +53,7 @@ exceptions = {
     Teapot: teapot,
     Wrong: wrong,
     Broken: broken,
+    Maybe: maybe,
 }
 """
 
@@ -72,6 +79,7 @@ def client(make_site) -> Client:
         ("Locked('db locked')", 503, "locked, try again"),  # the most specific entry wins
         ("IndexError('no such row')", 404, "Not Found"),  # found along the class hierarchy
         ("KeyError('x')", 409, "refused: 'x'"),  # an answer function raising an HTTP error
+        ("Maybe('mine')", 409, "answered"),
     ],
 )
 def test_mapped_exceptions_answer_as_mapped(client, raised: str, status: int, message: str) -> None:
@@ -92,7 +100,9 @@ def test_an_answer_function_may_return_a_response(client) -> None:
     assert answer.json == {"teapot": "short and stout", "path": "/boom"}
 
 
-@pytest.mark.parametrize("raised", ["Wrong('x')", "Broken('x')", "ZeroDivisionError('x')"])
+@pytest.mark.parametrize(
+    "raised", ["Wrong('x')", "Broken('x')", "ZeroDivisionError('x')", "Maybe('not mine')"]
+)
 def test_unmapped_or_failing_answers_are_logged_500s(client, caplog, raised: str) -> None:
     with caplog.at_level(logging.ERROR, logger="microroutes"):
         answer = client.get("/boom", query_string={"raise": raised})

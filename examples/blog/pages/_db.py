@@ -7,9 +7,12 @@ test (or a second site in one process) can point it elsewhere at any time.
 
 Connections are never shared: each request opens its own and closes it when
 done. The database runs in WAL mode (readers do not block the writer) and
-every connection waits up to :data:`BUSY_TIMEOUT` seconds for a write lock
-instead of failing, so concurrent writers in a server's thread pool, or in
-several server processes on one machine, take turns.
+every connection waits up to ``$BLOG_BUSY_TIMEOUT`` seconds (default
+:data:`BUSY_TIMEOUT`) for a write lock, so concurrent writers in a server's
+thread pool, or in several server processes on one machine, take turns. A
+writer that waited that long gets ``sqlite3.OperationalError: database is
+locked``, which ``pages/_app.py`` answers as a 503 with ``Retry-After``: the
+thread is freed after a few seconds rather than held behind a stuck writer.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from pathlib import Path
 
 #: Where the database lives when ``BLOG_DB`` is not set.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "blog.sqlite3"
-#: Seconds a connection waits for another writer to finish.
-BUSY_TIMEOUT = 10.0
+#: Seconds a connection waits for another writer to finish, unless ``BLOG_BUSY_TIMEOUT`` says.
+BUSY_TIMEOUT = 3.0
+#: The longest busy timeout ``BLOG_BUSY_TIMEOUT`` may set, in seconds.
+MAX_BUSY_TIMEOUT = 60.0
 #: Bumped when the schema changes; stored in SQLite's ``user_version``.
 SCHEMA_VERSION = 1
 
@@ -91,9 +96,32 @@ def database_path() -> str:
     return os.environ.get("BLOG_DB") or str(DEFAULT_PATH)
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for the write lock: ``$BLOG_BUSY_TIMEOUT``, or :data:`BUSY_TIMEOUT`."""
+    raw = os.environ.get("BLOG_BUSY_TIMEOUT")
+    if not raw:
+        return BUSY_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_BUSY_TIMEOUT:
+        raise ValueError(
+            f"BLOG_BUSY_TIMEOUT must be a number of seconds from 0 to {MAX_BUSY_TIMEOUT:g}, "
+            f"got {raw!r}"
+        )
+    return seconds
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether ``error`` says another connection held the lock past the busy timeout."""
+    message = str(error)
+    return "database is locked" in message or "database is busy" in message
+
+
 def _open(path: str) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; writes use transaction() below.
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
 
