@@ -31,8 +31,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def route_json(info: RouteInfo) -> dict[str, Any]:
     """One route of ``routes --json``: pattern, kind, file, params, methods, middleware,
     the typed ``body`` and ``query`` of each handler that declares one (by method), and
-    the parameters providers fill."""
-    return {
+    ``providers``, the parameters providers fill, for routes that have any."""
+    found: dict[str, Any] = {
         "pattern": info.pattern,
         "kind": str(info.kind),
         "file": info.file,
@@ -41,8 +41,11 @@ def route_json(info: RouteInfo) -> dict[str, Any]:
         "middleware": list(info.middleware),
         "body": _labels(info, "body"),
         "query": _labels(info, "query"),
-        "providers": _provided(info),
     }
+    provided = _provided(info)
+    if provided:  # only routes that use providers carry the key
+        found["providers"] = provided
+    return found
 
 
 def _provided(info: RouteInfo) -> dict[str, dict[str, str]]:
