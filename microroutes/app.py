@@ -37,7 +37,7 @@ from .loader import (
     SitePackage,
     site_module_files,
 )
-from .methods import MethodTable
+from .methods import Handler, MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .providers import Providers
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
@@ -372,9 +372,11 @@ class App:
     ) -> Response:
         res = Response()
         if endpoint.middleware:
-            if method != "OPTIONS":  # 405 before any middleware; CORS answers preflights
-                table.resolve(method)
-            return self._call_through_middleware(endpoint, table, method, req, res, environ)
+            # 405 before any middleware; OPTIONS resolves inside, so CORS answers preflights.
+            handler = table.resolve(method) if method != "OPTIONS" else None
+            return self._call_through_middleware(
+                endpoint, table, method, handler, req, res, environ
+            )
         # No closures here: every request without middleware takes this path.
         return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
@@ -383,6 +385,7 @@ class App:
         endpoint: Endpoint[Middleware],
         table: MethodTable,
         method: str,
+        handler: Handler | None,
         req: Request,
         res: Response,
         environ: dict[str, Any],
@@ -393,7 +396,8 @@ class App:
         def call_handler() -> Response:
             # The stream's first chunk is pulled inside the chain, so its errors reach
             # the middleware as they are (and CORS headers reach their answers).
-            return _started(to_response(table.resolve(method)(req, res), res, file), file)
+            answer = (handler or table.resolve(method))(req, res)
+            return _started(to_response(answer, res, file), file)
 
         def respond(error: BaseException) -> Response:
             return self.error_response(error, environ, req=req)

@@ -132,7 +132,6 @@ class Request:
         "params",
         "path",
     )
-    _state: RequestState
 
     def __init__(
         self,
@@ -160,6 +159,7 @@ class Request:
         self._files: MultiDict[str, FileStorage] | None = None
         self._json: Any = _UNSET
         self._body: Any = _UNSET
+        self._state: RequestState | None = None
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
@@ -167,11 +167,10 @@ class Request:
     @property
     def state(self) -> RequestState:
         """A namespace for this request only (``req.state.user = ...``), made on first use."""
-        try:
-            return self._state
-        except AttributeError:  # never set: requests that do not use it pay nothing
+        state = self._state
+        if state is None:  # made on first use: requests that never touch it make none
             state = self._state = RequestState()
-            return state
+        return state
 
     @property
     def method(self) -> str:
