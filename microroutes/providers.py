@@ -275,7 +275,7 @@ def bind_providers(
         return function
     steps, outputs = providers.plan(wanted)
     kept = [p for p in signature.parameters.values() if p.name not in wanted]
-    handler = _wrapper(function, steps, outputs, file)
+    handler = _wrapper(function, steps, outputs, file, takes_more=len(kept) > 2)
     handler.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     setattr(handler, _PROVIDED, dict(wanted))
     return handler
@@ -286,8 +286,13 @@ def _wrapper(
     steps: tuple[_Step, ...],
     outputs: _Outputs,
     file: str,
+    *,
+    takes_more: bool,
 ) -> Callable[..., Response]:
     """The handler running ``steps`` and then ``function``, written out for this plan.
+
+    ``takes_more``: ``function`` also takes typed parameters (``body``, ...), which
+    the typed binding passes on by name.
 
     The plan is known at import, so its code is generated once (as :mod:`dataclasses`
     does for ``__init__``): one local per value and the calls in a row run in about a
@@ -307,7 +312,8 @@ def _wrapper(
         "no_value": _no_value,
     }
     cleans_up = any(step.kind in (_GENERATOR, _ASYNC_GENERATOR) for step in steps)
-    lines = ["def with_providers(req, res, /, **arguments):"]
+    more = ", **arguments" if takes_more else ""
+    lines = [f"def with_providers(req, res, /{more}):"]
     if cleans_up:
         lines.append("    opened = []  # generators to finish, in the order they started")
     lines.append("    try:")
@@ -328,8 +334,8 @@ def _wrapper(
         else:
             opened = "opened" if step.kind == _ASYNC_GENERATOR else "None"
             lines.append(f"        v{number} = start(p{number}({call}), n{number}, {opened})")
-    passed = "".join(f"{key}=v{index}, " for key, index in outputs)
-    lines.append(f"        result = function(req, res, {passed}**arguments)")
+    passed = "".join(f", {key}=v{index}" for key, index in outputs)
+    lines.append(f"        result = function(req, res{passed}{more})")
     if is_async_callable(function):
         lines.append("        if isawaitable(result): result = run_awaitable(result)")
     lines.append("        response = to_response(result, res, file)")
