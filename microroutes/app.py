@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -117,9 +118,10 @@ class App:
         #: ``req.app.state``. It survives reloads.
         self.state: SimpleNamespace = SimpleNamespace()
         self._package = SitePackage(pages)
-        self._hooks: LazyModule[AppFile] | None = None
-        if (pages / HOOKS_FILE).is_file():
-            self._hooks = LazyModule(HOOKS_FILE, self._package, read_app_file)
+        #: ``_app.py`` as first imported: its startup/shutdown hooks run once.
+        self._hooks = self._read_app_file(self._package)
+        #: ``_app.py`` as the current import of the site reads it (providers, exceptions).
+        self._layer_file = self._hooks
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
@@ -144,6 +146,10 @@ class App:
         return self._router
 
     def _build_router(self, package: SitePackage) -> Router[Endpoint[Middleware]]:
+        # In development each reload imports pages/ afresh, types included: the providers
+        # and exception map come from that import's _app.py, so their types match.
+        app_file = self._hooks if package is self._package else self._read_app_file(package)
+        self._layer_file = app_file
         middleware_files = find_middleware(self.pages_dir)
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
@@ -151,18 +157,19 @@ class App:
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size, self._providers)
+            load = route_loader(route, self.max_body_size, functools.partial(_providers, app_file))
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 
-    def _app_file(self) -> AppFile | None:
-        """What ``pages/_app.py`` defines (imported on first use), or ``None`` without one."""
-        hooks = self._hooks
-        return None if hooks is None else hooks.value or hooks.get()
+    def _read_app_file(self, package: SitePackage) -> LazyModule[AppFile] | None:
+        if not (self.pages_dir / HOOKS_FILE).is_file():
+            return None
+        return LazyModule(HOOKS_FILE, package, read_app_file)
 
-    def _providers(self) -> Providers | None:
-        app_file = self._app_file()
-        return None if app_file is None else app_file.providers
+    def _app_file(self) -> AppFile | None:
+        """What the current ``pages/_app.py`` defines (imported on first use), if there is one."""
+        lazy = self._layer_file
+        return None if lazy is None else lazy.value or lazy.get()
 
     def routes(self) -> list[RouteInfo]:
         """The route table, sorted by pattern; imports every route module.
@@ -200,7 +207,8 @@ class App:
         if self._versions is not None and self._versions.current.value.broken is not None:
             raise self._versions.current.value.broken
         problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
-        files: list[list[LazyModule[Any]]] = [[self._hooks]] if self._hooks is not None else []
+        layer = self._layer_file
+        files: list[list[LazyModule[Any]]] = [[layer]] if layer is not None else []
         files.extend([endpoint.module, *endpoint.middleware] for _, endpoint in self._router)
         for lazies in files:
             for lazy in lazies:
@@ -273,6 +281,7 @@ class App:
             if not changes:
                 return
             package = versions.current.package.successor()
+            layer_file = self._layer_file
             try:
                 site = _Site(self._build_router(package), None)
             except SiteError as error:  # requests answer it; the last routes are kept for the log
@@ -280,6 +289,8 @@ class App:
             except OSError as error:  # pages/ moved away while an editor or git works on it
                 broken = SiteError(f"cannot read {self.pages_dir}: {error.strerror}")
                 site = _Site(versions.current.value.router, broken)
+            if site.broken is not None:
+                self._layer_file = layer_file  # the routes kept go with the map they had
             old = versions.current.value
             versions.replace(SiteVersion(package, site))
             self._router = site.router
@@ -420,7 +431,7 @@ class App:
         """
         if isinstance(error, WerkzeugHTTPException):
             error = from_werkzeug(error)
-        elif not isinstance(error, Halt) and self._hooks is not None:
+        elif not isinstance(error, Halt) and self._layer_file is not None:
             app_file = self._app_file()
             if app_file is not None and app_file.exceptions is not None:
                 mapped = app_file.exceptions.answer(
@@ -449,6 +460,11 @@ class App:
     def _bare_request(self, environ: dict[str, Any]) -> Request:
         """A request for an error met before routing (no path parameters)."""
         return Request(environ, environ.get("PATH_INFO") or "/", {}, self, self.max_body_size)
+
+
+def _providers(app_file: LazyModule[AppFile] | None) -> Providers | None:
+    """The providers ``pages/_app.py`` defines, read on first need (``None``: none)."""
+    return None if app_file is None else app_file.get().providers
 
 
 def _problem(item: tuple[str, list[str]]) -> str:

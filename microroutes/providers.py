@@ -266,9 +266,12 @@ def bind_providers(
         if parameter.default is not parameter.empty:
             continue  # the typed binding decides about it
         given = ", ".join(providers.labels()) or "nothing"
+        label = type_label(annotation)
+        if label in providers.labels():
+            given += f"; that {label} is another class of the same name: import it from one place"
         raise SiteError(
             f"{where}: unknown parameter {parameter.name!r}: no provider gives "
-            f"{type_label(annotation)} ({providers.file} provides {given}); after (req, res) "
+            f"{label} ({providers.file} provides {given}); after (req, res) "
             f"a handler takes body, query, path parameters and provided types"
         )
     if not wanted:

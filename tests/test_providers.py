@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
@@ -356,4 +358,48 @@ def test_broken_providers_fail_load_all_even_if_no_handler_asks(make_site) -> No
         }
     )
     with pytest.raises(SiteError, match=r"_app\.py: the provider of int must be a function"):
+        App(site).load_all()
+
+
+def test_providers_follow_a_development_reload(make_site) -> None:
+    site = make_site(
+        {
+            "pages/_deps.py": "class Greeting:\n    text = 'hello'\n",
+            "pages/_app.py": (
+                "from microroutes import Conflict\n"
+                "from ._deps import Greeting\n"
+                "class Taken(Exception):\n    pass\n"
+                "providers = {Greeting: lambda req: Greeting()}\n"
+                "exceptions = {Taken: Conflict}\n"
+            ),
+            "pages/hi.py": (
+                "from ._deps import Greeting\n"
+                "def GET(req, res, greeting: Greeting):\n"
+                "    return {'text': greeting.text}\n"
+            ),
+            "pages/taken.py": ("from ._app import Taken\ndef GET(req, res):\n    raise Taken()\n"),
+        }
+    )
+    client = Client(App(site, reload=True))
+    assert client.get("/hi").json == {"text": "hello"}
+    route = site / "pages" / "hi.py"
+    route.write_text(route.read_text().replace("greeting.text}", "greeting.text + '!'}"))
+    # The edit re-imports pages/ (the types included); the providers follow it.
+    deadline = time.monotonic() + 15
+    while (answer := client.get("/hi")).json != {"text": "hello!"}:
+        assert answer.status_code == 200, answer.json
+        assert time.monotonic() < deadline, "the edit was never picked up"
+        time.sleep(0.05)
+        os.utime(route)
+    assert client.get("/taken").status_code == 409
+
+
+def test_a_same_named_class_from_elsewhere_is_pointed_out(make_site) -> None:
+    site = make_site(
+        {
+            "pages/_app.py": "class User:\n    pass\nproviders = {User: lambda req: User()}\n",
+            "pages/me.py": "class User:\n    pass\ndef GET(req, res, user: User):\n    return {}\n",
+        }
+    )
+    with pytest.raises(SiteError, match="another class of the same name: import it from one place"):
         App(site).load_all()
