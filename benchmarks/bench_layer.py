@@ -12,7 +12,8 @@ Two comparisons, in one interleaved run:
 * a plain request (``GET /api/hello`` returning a dict), without and with a
   middleware, on this code and on another version of microroutes (``--against``,
   a git revision, ``main`` by default), to show what the layer costs requests
-  that do not use it.
+  that do not use it; the plain app runs twice on this code, and the gap
+  between those two identical cases is the run's noise floor.
 
 Every answer is checked equal before timing. Ratios use net times (the
 harness subtracted).
@@ -208,6 +209,8 @@ def build_apps(root: Path, against: str) -> dict[str, tuple[WSGIApp, str]]:
             "/api/me",
         ),
         "plain": (App(write_site(root / "plain", plain)), "/api/hello"),
+        # The same app again: how far two identical cases drift apart in this run.
+        "plain, again": (App(write_site(root / "plain-again", plain)), "/api/hello"),
         f"plain ({against})": (other(write_site(root / "plain-other", plain)), "/api/hello"),
         "plain + middleware": (App(write_site(root / "mw", with_mw)), "/api/hello"),
         f"plain + middleware ({against})": (
@@ -313,6 +316,8 @@ def main(argv: list[str] | None = None) -> None:
         harness = best["(harness)"]
         print(net_report(dict(best), {"vs by hand": "by hand + middleware", "vs plain": "plain"}))
         print()
+        again = (best["plain, again"] - harness) / (best["plain"] - harness)
+        print(f"noise floor: plain, again / plain = {again:.3f} net (identical apps)")
         for case in ("plain", "plain + middleware"):
             mine, theirs = best[case], best[f"{case} ({args.against})"]
             net = (mine - harness) / (theirs - harness)
