@@ -488,8 +488,7 @@ def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
     if HOOKS_FILE in (*changes.added, *changes.removed, *changes.edited):
         reload_logger.warning(
             "microroutes: %s changed: restart the server to run its new startup/shutdown hooks"
-            " (routes reload, %s does not)",
-            HOOKS_FILE,
+            " (routes, providers and exceptions reload; startup/shutdown do not)",
             HOOKS_FILE,
         )
     for beside in [name for name in changes.edited if name.startswith("../")]:
