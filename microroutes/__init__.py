@@ -19,6 +19,7 @@ from .errors import (
     PayloadTooLarge,
     RouteConflictError,
     RouteError,
+    ServiceUnavailable,
     SiteError,
     TooManyRequests,
     Unauthorized,
@@ -31,6 +32,7 @@ from .request import Request
 from .response import Response
 from .returns import ReturnTypeError
 from .routing import RouteKind
+from .state import RequestState
 from .table import RouteInfo
 from .typed import HandlerSignature
 
@@ -52,12 +54,14 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Request",
+    "RequestState",
     "Response",
     "ReturnTypeError",
     "RouteConflictError",
     "RouteError",
     "RouteInfo",
     "RouteKind",
+    "ServiceUnavailable",
     "SiteError",
     "TooManyRequests",
     "Unauthorized",

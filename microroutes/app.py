@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -16,6 +17,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.http import parse_accept_header
 
+from .appfile import APP_FILE, AppFile, read_app_file
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .debug_access import HIDE_INTERNALS
 from .errors import (
@@ -37,8 +39,9 @@ from .loader import (
     LazyModule,
     SitePackage,
 )
-from .methods import MethodTable
+from .methods import Handler, MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
+from .providers import Providers
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
 from .response import Response, StreamedBody, to_response
@@ -50,7 +53,7 @@ from .table import RouteInfo
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
 #: The private file in ``pages/`` with the app's ``startup(app)``/``shutdown(app)`` hooks.
-HOOKS_FILE = "_app.py"
+HOOKS_FILE = APP_FILE
 logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -122,9 +125,10 @@ class App:
         #: ``req.app.state``. It survives reloads.
         self.state: SimpleNamespace = SimpleNamespace()
         self._package = SitePackage(pages, record_imports=reload)
-        self._hooks: LazyModule[ModuleType] | None = None
-        if (pages / HOOKS_FILE).is_file():
-            self._hooks = LazyModule(HOOKS_FILE, self._package, lambda module, _: module)
+        #: ``_app.py`` as first imported: its startup/shutdown hooks run once.
+        self._hooks = self._read_app_file(self._package)
+        #: ``_app.py`` as the current import of the site reads it (providers, exceptions).
+        self._layer_file = self._hooks
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
@@ -161,6 +165,10 @@ class App:
         return self._router
 
     def _build_router(self, package: SitePackage) -> Router[Endpoint[Middleware]]:
+        # In development each reload imports pages/ afresh, types included: the providers
+        # and exception map come from that import's _app.py, so their types match.
+        app_file = self._hooks if package is self._package else self._read_app_file(package)
+        self._layer_file = app_file
         middleware_files = find_middleware(self.pages_dir)
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
@@ -168,16 +176,27 @@ class App:
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size)
+            load = route_loader(route, self.max_body_size, functools.partial(_providers, app_file))
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 
     def hooks_module(self) -> ModuleType | None:
-        """``pages/_app.py``, imported once, or ``None`` when the site has none.
+        """``pages/_app.py`` (imported on first use), or ``None`` when the site has none.
 
         It holds the site-wide settings (``OPENAPI``, ...) beside the lifetime hooks.
         """
-        return self._hooks.get() if self._hooks is not None else None
+        app_file = self._app_file()
+        return None if app_file is None else app_file.module
+
+    def _read_app_file(self, package: SitePackage) -> LazyModule[AppFile] | None:
+        if not (self.pages_dir / HOOKS_FILE).is_file():
+            return None
+        return LazyModule(HOOKS_FILE, package, read_app_file)
+
+    def _app_file(self) -> AppFile | None:
+        """What the current ``pages/_app.py`` defines (imported on first use), if there is one."""
+        lazy = self._layer_file
+        return None if lazy is None else lazy.value or lazy.get()
 
     def routes(self) -> list[RouteInfo]:
         """The route table, sorted by pattern; imports every route module.
@@ -216,8 +235,10 @@ class App:
         if self._versions is not None and self._versions.current.value.broken is not None:
             raise self._versions.current.value.broken
         problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
-        for _, endpoint in self._router:
-            lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
+        layer = self._layer_file
+        files: list[list[LazyModule[Any]]] = [[layer]] if layer is not None else []
+        files.extend([endpoint.module, *endpoint.middleware] for _, endpoint in self._router)
+        for lazies in files:
             for lazy in lazies:
                 try:
                     lazy.get()
@@ -248,7 +269,7 @@ class App:
             return
         with self._lifecycle_lock:
             if not self._started:
-                hook = getattr(self._hooks.get(), "startup", None) if self._hooks else None
+                hook = self._hooks.get().hook("startup") if self._hooks else None
                 if hook is not None:
                     hook(self)
                 self._started = True
@@ -259,7 +280,7 @@ class App:
             if not self._started:
                 return
             self._started = False
-            hook = getattr(self._hooks.get(), "shutdown", None) if self._hooks else None
+            hook = self._hooks.get().hook("shutdown") if self._hooks else None
             if hook is not None:
                 hook(self)
 
@@ -290,6 +311,7 @@ class App:
             if not changes:
                 return
             package = versions.current.package.successor()
+            layer_file = self._layer_file
             try:
                 site = _Site(self._build_router(package), None)
             except SiteError as error:  # requests answer it; the last routes are kept for the log
@@ -297,6 +319,8 @@ class App:
             except OSError as error:  # pages/ moved away while an editor or git works on it
                 broken = SiteError(f"cannot read {self.pages_dir}: {error.strerror}")
                 site = _Site(versions.current.value.router, broken)
+            if site.broken is not None:
+                self._layer_file = layer_file  # the routes kept go with the map they had
             old = versions.current.value
             versions.replace(SiteVersion(package, site))
             self._router = site.router
@@ -361,11 +385,13 @@ class App:
         req = Request(environ, path, params, self, max_body_size)
         try:
             response = self._call(endpoint, loaded.table, method, req, environ)
+            if isinstance(response.body, bytes):  # the common case, checked inline
+                return response
+            body = _started(response, endpoint.route.file).body  # unless a middleware chain did
+        except BaseException as error:  # error_response() re-raises what must stop the process
+            return self.error_response(error, environ, req=req)
         finally:
             req.close()
-        if isinstance(response.body, bytes):  # the common case, checked inline
-            return response
-        body = _started(response, endpoint.route.file).body  # unless a middleware chain did
         if method == "HEAD" and isinstance(body, StreamedBody):
             answer_head(response, body, self.head_drain_chunks)
         return response
@@ -380,7 +406,11 @@ class App:
     ) -> Response:
         res = Response()
         if endpoint.middleware:
-            return self._call_through_middleware(endpoint, table, method, req, res, environ)
+            # 405 before any middleware; OPTIONS resolves inside, so CORS answers preflights.
+            handler = table.resolve(method) if method != "OPTIONS" else None
+            return self._call_through_middleware(
+                endpoint, table, method, handler, req, res, environ
+            )
         # No closures here: every request without middleware takes this path.
         return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
@@ -389,6 +419,7 @@ class App:
         endpoint: Endpoint[Middleware],
         table: MethodTable,
         method: str,
+        handler: Handler | None,
         req: Request,
         res: Response,
         environ: dict[str, Any],
@@ -398,18 +429,24 @@ class App:
 
         def call_handler() -> Response:
             # The stream's first chunk is pulled inside the chain, so its errors reach
-            # the middleware as error responses (with CORS headers, for one).
-            return _started(to_response(table.resolve(method)(req, res), res, file), file)
+            # the middleware as they are (and CORS headers reach their answers).
+            answer = (handler or table.resolve(method))(req, res)
+            return _started(to_response(answer, res, file), file)
 
         def respond(error: BaseException) -> Response:
-            return self.error_response(error, environ)
+            return self.error_response(error, environ, req=req)
 
         return run_chain(chain, req, res, call_handler, respond)
 
-    def error_response(self, error: BaseException, environ: dict[str, Any]) -> Response:
+    def error_response(
+        self, error: BaseException, environ: dict[str, Any], *, req: Request | None = None
+    ) -> Response:
         """The response for any exception: the one place errors become responses.
 
-        A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
+        An exception that is not an HTTP error is first looked up in
+        ``pages/_app.py``'s ``exceptions`` map (see :mod:`microroutes.exception_map`;
+        ``req`` is the request its answer functions get, made from ``environ``
+        when not given). A :class:`Halt` or :class:`HTTPError` renders itself (JSON from
         :meth:`HTTPError.to_dict`, or its HTML page when the client's ``Accept``
         prefers ``text/html``); werkzeug's HTTP errors become ours; anything
         else is logged and answered with a 500 (naming the exception only
@@ -417,6 +454,15 @@ class App:
         """
         if isinstance(error, WerkzeugHTTPException):
             error = from_werkzeug(error)
+        elif not isinstance(error, Halt) and self._layer_file is not None:
+            app_file = self._app_file()
+            if app_file is not None and app_file.exceptions is not None:
+                mapped = app_file.exceptions.answer(
+                    error, lambda: req or self._bare_request(environ)
+                )
+                if isinstance(mapped, Response):
+                    return mapped
+                error = mapped
         if isinstance(error, Halt):
             try:
                 return _render(error, environ)
@@ -434,6 +480,15 @@ class App:
         text = "".join(traceback.format_exception(error))
         message = f"{type(error).__name__}: {error}"
         return _render(HTTPError(500, message, detail=text), environ)
+
+    def _bare_request(self, environ: dict[str, Any]) -> Request:
+        """A request for an error met before routing (no path parameters)."""
+        return Request(environ, environ.get("PATH_INFO") or "/", {}, self, self.max_body_size)
+
+
+def _providers(app_file: LazyModule[AppFile] | None) -> Providers | None:
+    """The providers ``pages/_app.py`` defines, read on first need (``None``: none)."""
+    return None if app_file is None else app_file.get().providers
 
 
 def _modules(lazies: tuple[LazyModule[Middleware], ...]) -> tuple[ModuleType, ...]:
@@ -464,8 +519,7 @@ def _log_reload(changes: Changes, old: _Site, new: _Site) -> None:
     if HOOKS_FILE in (*changes.added, *changes.removed, *changes.edited):
         reload_logger.warning(
             "microroutes: %s changed: restart the server to run its new startup/shutdown hooks"
-            " (routes reload, %s does not)",
-            HOOKS_FILE,
+            " (routes, providers and exceptions reload; startup/shutdown do not)",
             HOOKS_FILE,
         )
     for beside in [name for name in changes.edited if name.startswith("../")]:

@@ -103,7 +103,7 @@ class CORS:
         except BaseException as error:  # from a middleware composed inside this one
             # The app's own error response, so the error reaches the page
             # instead of showing as a CORS failure.
-            response = req.app.error_response(error, req.environ)
+            response = req.app.error_response(error, req.environ, req=req)
         if origin is not None and self.allows_origin(origin):
             self._mark(response, origin)
             if self.expose_headers:

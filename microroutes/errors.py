@@ -10,10 +10,13 @@ or as HTML (:meth:`HTTPError.to_html`) when the client prefers HTML.
 from __future__ import annotations
 
 import html
+import math
 import threading
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+from werkzeug.http import http_date
 
 from .http import check_header, check_status, status_phrase
 
@@ -31,6 +34,7 @@ __all__ = [
     "PayloadTooLarge",
     "RouteConflictError",
     "RouteError",
+    "ServiceUnavailable",
     "SiteError",
     "TooManyRequests",
     "Unauthorized",
@@ -198,8 +202,37 @@ class UnprocessableContent(_FixedStatusError):
     default_status = 422
 
 
-class TooManyRequests(_FixedStatusError):
-    """429 Too Many Requests: the client is rate limited (RFC 6585 §4)."""
+def retry_after_value(retry_after: float | timedelta | datetime) -> str:
+    """A ``Retry-After`` value: whole seconds (rounded up), or an HTTP date for a datetime."""
+    if isinstance(retry_after, datetime):
+        return http_date(retry_after)
+    seconds = retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"retry_after must be a number of seconds >= 0, got {retry_after!r}")
+    return str(math.ceil(seconds))
+
+
+class _RetryLaterError(_FixedStatusError):
+    """An error the client may retry: ``retry_after`` becomes a ``Retry-After`` header."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        headers: HeaderItems | None = None,
+        *,
+        retry_after: float | timedelta | datetime | None = None,
+        detail: object = None,
+    ) -> None:
+        super().__init__(message, headers, detail=detail)
+        if retry_after is not None:
+            self.headers.append(("Retry-After", retry_after_value(retry_after)))
+
+
+class TooManyRequests(_RetryLaterError):
+    """429 Too Many Requests: the client is rate limited (RFC 6585 §4).
+
+    ``retry_after`` (seconds, a ``timedelta`` or a ``datetime``) sets ``Retry-After``.
+    """
 
     default_status = 429
 
@@ -208,6 +241,15 @@ class InternalServerError(_FixedStatusError):
     """500 Internal Server Error: the server failed (RFC 9110 §15.6.1)."""
 
     default_status = 500
+
+
+class ServiceUnavailable(_RetryLaterError):
+    """503 Service Unavailable: overloaded or down for a while (RFC 9110 §15.6.4).
+
+    ``retry_after`` (seconds, a ``timedelta`` or a ``datetime``) sets ``Retry-After``.
+    """
+
+    default_status = 503
 
 
 def stops_the_process(error: BaseException) -> bool:

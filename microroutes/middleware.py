@@ -1,13 +1,17 @@
 """Directory middleware: ``_middleware.py`` in a folder wraps every route below it.
 
 A middleware file defines ``middleware(req, res, call_next)``. ``call_next()``
-runs the rest of the chain and returns its :class:`~microroutes.Response`;
-it never raises: an :class:`~microroutes.HTTPError` raised further in comes
-back as its error response, and any other exception as the 500 the client
-will get (logged), so headers a middleware adds reach error responses too.
-The middleware returns that response, changed or not, or answers itself
-without calling ``call_next`` (an auth check answering 401), or raises an
-:class:`~microroutes.HTTPError`.
+runs the rest of the chain and returns its :class:`~microroutes.Response`:
+an :class:`~microroutes.HTTPError` raised further in comes back as its error
+response, so headers a middleware adds reach 404s and 401s too. Any other
+exception (a database error, a bug) propagates out of ``call_next()`` as
+itself, so a middleware can catch and translate it (``except IntegrityError:
+raise Conflict(...)``); what no middleware handles becomes the answer
+``pages/_app.py``'s ``exceptions`` map gives, or a logged 500. The middleware
+returns the response, changed or not, or answers itself without calling
+``call_next`` (an auth check answering 401), or raises an
+:class:`~microroutes.HTTPError`. A method the route does not answer gets its
+405 before any middleware runs.
 
 Order: the outermost folder runs first. For ``pages/api/post/[uid].py`` it is
 ``pages/_middleware.py``, then ``pages/api/_middleware.py``, then
@@ -25,8 +29,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+
 from .asyncio_bridge import bridge_middleware
-from .errors import SiteError
+from .errors import Halt, SiteError
 from .response import Response, to_response
 from .routing import is_private_name
 
@@ -91,7 +97,8 @@ def run_chain(
     """Run ``chain`` (``(file, middleware)`` pairs) around ``innermost``.
 
     ``respond`` is the app's one way from an exception to a response: each
-    ``call_next()`` hands it whatever the rest of the chain raised.
+    ``call_next()`` hands it the HTTP errors the rest of the chain raised, and
+    lets every other exception through.
     """
 
     def call(index: int) -> Response:
@@ -102,7 +109,7 @@ def run_chain(
         def call_next() -> Response:
             try:
                 return call(index + 1)
-            except BaseException as error:  # respond() re-raises what must stop the process
+            except (Halt, WerkzeugHTTPException) as error:  # answers, not failures
                 return respond(error)
 
         return to_response(middleware(req, res, call_next), res, file)

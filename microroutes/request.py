@@ -22,6 +22,7 @@ from werkzeug.wsgi import get_current_url
 
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
+from .state import RequestState
 
 if TYPE_CHECKING:
     from .app import App
@@ -124,6 +125,7 @@ class Request:
         "_headers",
         "_json",
         "_query",
+        "_state",
         "app",
         "environ",
         "max_body_size",
@@ -157,9 +159,18 @@ class Request:
         self._files: MultiDict[str, FileStorage] | None = None
         self._json: Any = _UNSET
         self._body: Any = _UNSET
+        self._state: RequestState | None = None
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
+
+    @property
+    def state(self) -> RequestState:
+        """A namespace for this request only (``req.state.user = ...``), made on first use."""
+        state = self._state
+        if state is None:  # made on first use: requests that never touch it make none
+            state = self._state = RequestState()
+        return state
 
     @property
     def method(self) -> str:

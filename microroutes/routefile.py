@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
+from .providers import Providers, bind_providers
 from .returns import check_returns
 from .typed import HandlerSignature, bind_handler
 
@@ -81,12 +82,15 @@ class LoadedRoute:
 
 
 def route_loader(
-    route: Route, default_limit: int | None
+    route: Route,
+    default_limit: int | None,
+    providers: Callable[[], Providers | None] = lambda: None,
 ) -> Callable[[ModuleType, str], LoadedRoute]:
-    """Reads what the module of ``route`` defines; ``default_limit`` is the app's body limit."""
+    """Reads what the module of ``route`` defines; ``default_limit`` is the app's body limit,
+    ``providers`` gives the site's providers (``pages/_app.py`` is read on first need)."""
 
     def load(module: ModuleType, file: str) -> LoadedRoute:
-        table, signatures = _method_table(module, file, route.params)
+        table, signatures = _method_table(module, file, route.params, providers)
         return LoadedRoute(
             table=table,
             max_body_size=_body_limit(module, file, default_limit),
@@ -100,7 +104,10 @@ def route_loader(
 
 
 def _method_table(
-    module: ModuleType, file: str, params: tuple[str, ...]
+    module: ModuleType,
+    file: str,
+    params: tuple[str, ...],
+    providers: Callable[[], Providers | None],
 ) -> tuple[MethodTable, dict[str, HandlerSignature]]:
     exports: dict[str, Handler] = {}
     signatures: dict[str, HandlerSignature] = {}
@@ -108,6 +115,7 @@ def _method_table(
         function = getattr(module, method, None)
         if function is not None:
             where = f"{file}: {method}"
+            function = _with_providers(function, where, file, params, providers)
             handler, signatures[method] = bind_handler(function, where, params)
             exports[method] = check_returns(
                 bridge_handler(handler, where), signatures[method], where
@@ -116,6 +124,7 @@ def _method_table(
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
+        function = _with_providers(function, where, file, params, providers)
         handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
         fallback = check_returns(
             bridge_handler(handler, where), signatures[FALLBACK_HANDLER], where
@@ -124,6 +133,20 @@ def _method_table(
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))
     return MethodTable.build(exports, fallback), signatures
+
+
+def _with_providers(
+    function: object,
+    where: str,
+    file: str,
+    params: tuple[str, ...],
+    providers: Callable[[], Providers | None],
+) -> object:
+    """``function``, wrapped to get its provider parameters when it asks for any."""
+    code = getattr(inspect.unwrap(function) if callable(function) else function, "__code__", None)
+    if code is not None and code.co_argcount + code.co_kwonlyargcount <= 2:
+        return function  # only (req, res): nothing to provide, no _app.py to read
+    return bind_providers(function, where, file, params, providers())
 
 
 def _own_functions(module: ModuleType) -> list[str]:

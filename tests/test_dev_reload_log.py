@@ -73,7 +73,7 @@ def test_an_edited_app_file_says_to_restart(site: Path) -> None:
         assert "microroutes: reloaded: edited _app.py\n" in output
         assert (
             "microroutes: _app.py changed: restart the server to run its new startup/shutdown "
-            "hooks (routes reload, _app.py does not)\n"
+            "hooks (routes, providers and exceptions reload; startup/shutdown do not)\n"
         ) in output
         # Later requests do not reload again; a later edit is the next reload.
         assert server.request("GET", "/api/value")[0] == 200

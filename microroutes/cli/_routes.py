@@ -9,6 +9,7 @@ from typing import Any
 
 from ..app import App
 from ..errors import SiteError
+from ..providers import provided_parameters
 from ..routefile import LoadedRoute
 from ..table import RouteInfo
 from ..typed import type_label
@@ -29,8 +30,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def route_json(info: RouteInfo) -> dict[str, Any]:
     """One route of ``routes --json``: pattern, kind, file, params, methods, middleware,
-    and the typed ``body`` and ``query`` of each handler that declares one (by method)."""
-    return {
+    the typed ``body`` and ``query`` of each handler that declares one (by method), and
+    ``providers``, the parameters providers fill, for routes that have any."""
+    found: dict[str, Any] = {
         "pattern": info.pattern,
         "kind": str(info.kind),
         "file": info.file,
@@ -40,6 +42,20 @@ def route_json(info: RouteInfo) -> dict[str, Any]:
         "body": _labels(info, "body"),
         "query": _labels(info, "query"),
     }
+    provided = _provided(info)
+    if provided:  # only routes that use providers carry the key
+        found["providers"] = provided
+    return found
+
+
+def _provided(info: RouteInfo) -> dict[str, dict[str, str]]:
+    """``{"GET": {"db": "Connection"}}``: the provided parameters of each handler."""
+    found: dict[str, dict[str, str]] = {}
+    for method, signature in info.signatures.items():
+        provided = provided_parameters(signature.function)
+        if provided:
+            found[method] = {name: type_label(kind) for name, kind in provided.items()}
+    return found
 
 
 def _labels(info: RouteInfo, part: str) -> dict[str, str]:

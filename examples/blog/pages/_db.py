@@ -15,7 +15,13 @@ processes on one machine, take turns.
 worker process a pool of connections, opened by the start-up hook
 (``_app.py``) and kept in ``app.state`` (see ``_pg.py``). While the
 database is down or restarting, requests answer 503 with ``Retry-After``
-(:func:`unavailable`), and the next request after it is back succeeds.
+(:class:`DatabaseUnavailable`, mapped in ``_app.py``), and the next request
+after it is back succeeds.
+
+With SQLite, a writer that waited ``$BLOG_BUSY_TIMEOUT`` seconds (default
+:data:`BUSY_TIMEOUT`) gets ``sqlite3.OperationalError: database is locked``,
+which ``pages/_app.py`` answers as a 503 with ``Retry-After``: the thread is
+freed after a few seconds rather than held behind a stuck writer.
 
 Route files use one interface for both: ``with connect(req.app) as conn:``,
 ``conn.execute(sql, params)`` with ``?`` placeholders, ``transaction(conn)``
@@ -33,12 +39,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from microroutes import App, HTTPError
+from microroutes import App
 
 #: Where the database lives when ``BLOG_DB`` is not set.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "blog.sqlite3"
-#: Seconds a connection waits for another writer to finish.
-BUSY_TIMEOUT = 10.0
+#: Seconds a connection waits for another writer to finish, unless ``BLOG_BUSY_TIMEOUT`` says.
+BUSY_TIMEOUT = 3.0
+#: The longest busy timeout ``BLOG_BUSY_TIMEOUT`` may set, in seconds.
+MAX_BUSY_TIMEOUT = 60.0
 #: The variable holding a ``postgresql://`` URL to use PostgreSQL instead of SQLite.
 DATABASE_URL = "BLOG_DATABASE_URL"
 #: Seconds a client is asked to wait before trying again while the database is down.
@@ -109,9 +117,32 @@ def database_path() -> str:
     return os.environ.get("BLOG_DB") or str(DEFAULT_PATH)
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for the write lock: ``$BLOG_BUSY_TIMEOUT``, or :data:`BUSY_TIMEOUT`."""
+    raw = os.environ.get("BLOG_BUSY_TIMEOUT")
+    if not raw:
+        return BUSY_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_BUSY_TIMEOUT:
+        raise ValueError(
+            f"BLOG_BUSY_TIMEOUT must be a number of seconds from 0 to {MAX_BUSY_TIMEOUT:g}, "
+            f"got {raw!r}"
+        )
+    return seconds
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether ``error`` says another connection held the lock past the busy timeout."""
+    message = str(error)
+    return "database is locked" in message or "database is busy" in message
+
+
 def _open(path: str) -> sqlite3.Connection:
     # isolation_level=None: no implicit transactions; writes use transaction() below.
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -173,13 +204,11 @@ def close_database(app: App) -> None:
         database.close()
 
 
-def unavailable() -> HTTPError:
-    """The answer while the database is down: 503 with ``Retry-After`` and the JSON error."""
-    return HTTPError(
-        503,
-        "the database is not available at the moment; try again shortly",
-        headers={"Retry-After": str(RETRY_AFTER)},
-    )
+class DatabaseUnavailable(Exception):
+    """The database is down or restarting, or no pooled connection came free in time.
+
+    ``pages/_app.py`` maps it to 503 with ``Retry-After``.
+    """
 
 
 @contextmanager
@@ -188,7 +217,7 @@ def connect(app: App) -> Iterator[Any]:
 
     Rows can be indexed by column name or by position. With PostgreSQL, a
     database that is down or a pool with no free connection within its
-    time-out raises :func:`unavailable` (a 503) instead.
+    time-out raises :class:`DatabaseUnavailable` (answered 503) instead.
     """
     app.startup()  # opens the pool; a no-op once done
     database = getattr(app.state, "blog_database", None)
@@ -207,7 +236,7 @@ def connect(app: App) -> Iterator[Any]:
         with database.connect() as conn:
             yield conn
     except UNAVAILABLE as error:
-        raise unavailable() from error
+        raise DatabaseUnavailable(str(error)) from error
 
 
 @contextmanager
