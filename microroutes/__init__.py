@@ -31,7 +31,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
-from .typed import HandlerSignature
+from .typed import HandlerSignature, ProblemLimits
 
 __version__ = "0.1.0"
 
@@ -50,6 +50,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
+    "ProblemLimits",
     "Request",
     "Response",
     "RouteConflictError",

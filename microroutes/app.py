@@ -45,6 +45,7 @@ from .routefile import route_loader
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
 from .table import RouteInfo
+from .typed import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
@@ -79,6 +80,8 @@ class App:
         and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
+    :param problem_limits: how much a 422 about a typed body, query or
+        parameter lists; a route module overrides it with ``PROBLEM_LIMITS``.
     :param debugger: let an unhandled error escape :meth:`wsgi_app` when the
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
@@ -95,6 +98,7 @@ class App:
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
+        problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -110,6 +114,8 @@ class App:
         self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
+        #: Default bounds on the problems a 422 lists.
+        self.problem_limits: ProblemLimits = problem_limits
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -149,7 +155,7 @@ class App:
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size)
+            load = route_loader(route, self.max_body_size, self.problem_limits)
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 

@@ -7,6 +7,7 @@ A route module may define:
 * ``handler``: the function answering every standard method without an export
   (``@handles(...)`` narrows it);
 * ``MAX_BODY_SIZE``: its body limit in bytes, or ``None`` for no limit;
+* ``PROBLEM_LIMITS``: a :class:`~microroutes.ProblemLimits` for its handlers' 422s;
 * ``SITEMAP``: ``False`` to leave a page out of the sitemap, or a mapping of
   the page's entry fields;
 * ``sitemap(app)``: a function yielding the sitemap entries it answers.
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
-from .typed import HandlerSignature, bind_handler
+from .typed import DEFAULT_PROBLEM_LIMITS, HandlerSignature, ProblemLimits, bind_handler
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BODY_LIMIT_SETTING",
     "FALLBACK_HANDLER",
+    "PROBLEM_LIMITS_SETTING",
     "SITEMAP_FIELDS",
     "SITEMAP_FUNCTION",
     "SITEMAP_SETTING",
@@ -46,6 +48,8 @@ __all__ = [
 FALLBACK_HANDLER = "handler"
 #: The route's body limit in bytes (``None``: no limit).
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
+#: The route's :class:`~microroutes.ProblemLimits`.
+PROBLEM_LIMITS_SETTING = "PROBLEM_LIMITS"
 #: ``False`` to leave a page out of the sitemap, or a mapping of :data:`SITEMAP_FIELDS`.
 SITEMAP_SETTING = "SITEMAP"
 #: The function yielding a route's sitemap entries: ``sitemap(app)``.
@@ -80,12 +84,18 @@ class LoadedRoute:
 
 
 def route_loader(
-    route: Route, default_limit: int | None
+    route: Route,
+    default_limit: int | None,
+    problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
 ) -> Callable[[ModuleType, str], LoadedRoute]:
-    """Reads what the module of ``route`` defines; ``default_limit`` is the app's body limit."""
+    """Reads what the module of ``route`` defines.
+
+    ``default_limit`` is the app's body limit, ``problem_limits`` its limits on 422s.
+    """
 
     def load(module: ModuleType, file: str) -> LoadedRoute:
-        table, signatures = _method_table(module, file, route.params)
+        limits = _problem_limits(module, file, problem_limits)
+        table, signatures = _method_table(module, file, route.params, limits)
         return LoadedRoute(
             table=table,
             max_body_size=_body_limit(module, file, default_limit),
@@ -99,7 +109,7 @@ def route_loader(
 
 
 def _method_table(
-    module: ModuleType, file: str, params: tuple[str, ...]
+    module: ModuleType, file: str, params: tuple[str, ...], limits: ProblemLimits
 ) -> tuple[MethodTable, dict[str, HandlerSignature]]:
     exports: dict[str, Handler] = {}
     signatures: dict[str, HandlerSignature] = {}
@@ -107,13 +117,13 @@ def _method_table(
         function = getattr(module, method, None)
         if function is not None:
             where = f"{file}: {method}"
-            handler, signatures[method] = bind_handler(function, where, params)
+            handler, signatures[method] = bind_handler(function, where, params, limits)
             exports[method] = bridge_handler(handler)
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
-        handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
+        handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params, limits)
         fallback = bridge_handler(handler)
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
@@ -173,6 +183,13 @@ def _body_limit(module: ModuleType, file: str, default: int | None) -> int | Non
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise SiteError(f"{file}: {BODY_LIMIT_SETTING} must be a byte count or None, got {limit!r}")
     return limit
+
+
+def _problem_limits(module: ModuleType, file: str, default: ProblemLimits) -> ProblemLimits:
+    limits: object = getattr(module, PROBLEM_LIMITS_SETTING, default)
+    if not isinstance(limits, ProblemLimits):
+        raise SiteError(f"{file}: {PROBLEM_LIMITS_SETTING} must be a ProblemLimits, got {limits!r}")
+    return limits
 
 
 def _sitemap_fields(module: ModuleType, file: str) -> Mapping[str, Any] | None:

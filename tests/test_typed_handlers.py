@@ -198,9 +198,9 @@ def test_body_that_does_not_fit_is_422_naming_each_field(client) -> None:
     error = error_of(response)
     assert error["message"] == "invalid request body"
     assert error["detail"] == [
-        {"loc": ["body", "name"], "msg": "Object missing required field `name`"},
         {"loc": ["body", "price"], "msg": "Expected `float`, got `str`"},
         {"loc": ["body", "tags", 2], "msg": "Expected `int`, got `str`"},
+        {"loc": ["body", "name"], "msg": "Object missing required field `name`"},
     ]
 
 

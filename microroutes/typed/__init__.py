@@ -15,12 +15,15 @@ which ``App.routes()`` lists for tools such as the OpenAPI document.
 
 from ._binding import FORM_MEDIA_TYPES, bind_handler
 from ._labels import type_label
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._signature import JSON_MEDIA_TYPE, HandlerSignature, read_signature
 
 __all__ = [
+    "DEFAULT_PROBLEM_LIMITS",
     "FORM_MEDIA_TYPES",
     "JSON_MEDIA_TYPE",
     "HandlerSignature",
+    "ProblemLimits",
     "bind_handler",
     "read_signature",
     "type_label",

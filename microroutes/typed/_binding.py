@@ -12,6 +12,7 @@ from werkzeug.http import parse_options_header
 
 from ..errors import NotFound, SiteError, UnprocessableContent, UnsupportedMediaType
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._signature import BODY, JSON_MEDIA_TYPE, QUERY, HandlerSignature, read_signature
 
 if TYPE_CHECKING:
@@ -26,7 +27,10 @@ Reader = Callable[["Request"], Any]
 
 
 def bind_handler(
-    function: object, where: str, params: Collection[str] = ()
+    function: object,
+    where: str,
+    params: Collection[str] = (),
+    limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
 ) -> tuple[Handler, HandlerSignature]:
     """The handler to call as ``handler(req, res)``, and what ``function`` declares.
 
@@ -34,6 +38,8 @@ def bind_handler(
     handler is a wrapper that decodes ``body``, ``query`` and path parameters
     and calls ``function`` with them by name, returning whatever it returns
     (a coroutine included); ``__wrapped__`` is ``function``.
+
+    ``limits`` bound the problems a 422 lists.
 
     :raises SiteError: naming ``where``, for a parameter the route cannot
         fill, a signature that cannot be read, or a type no engine supports.
@@ -45,7 +51,7 @@ def bind_handler(
     readers: list[tuple[str, Reader]] = []
     for name in signature.arguments:
         try:
-            reader = _reader_for(name, signature)
+            reader = _reader_for(name, signature, limits)
         except (TypeError, ValueError) as error:
             raise SiteError(f"{where}: parameter {name!r}: {error}") from None
         if isinstance(reader, _BodyReader):
@@ -54,12 +60,14 @@ def bind_handler(
     return _wrapper(signature.function, readers), signature
 
 
-def _reader_for(name: str, signature: HandlerSignature) -> Reader:
+def _reader_for(name: str, signature: HandlerSignature, limits: ProblemLimits) -> Reader:
     """What reads argument ``name`` from a request; ``TypeError`` for an unsupported type."""
     if name == BODY:
-        return _untyped_body if signature.body is None else _BodyReader(signature)
+        return _untyped_body if signature.body is None else _BodyReader(signature, limits)
     if name == QUERY:
-        return _untyped_query if signature.query is None else _query_reader(signature.query)
+        if signature.query is None:
+            return _untyped_query
+        return _query_reader(signature.query, limits)
     if name in signature.params:
         return _ParamReader(name, signature.params[name])
     return functools.partial(_untyped_param, name=name)
@@ -135,13 +143,13 @@ class _ParamReader:
             raise NotFound(f"no resource at {req.path}") from None
 
 
-def _query_reader(annotation: Any) -> Reader:
+def _query_reader(annotation: Any, limits: ProblemLimits) -> Reader:
     fields = object_fields(annotation)
     if fields is None:
         raise TypeError(
             "the query type must be a dataclass, TypedDict, msgspec.Struct or pydantic model"
         )
-    engine = build_engine(annotation)
+    engine = build_engine(annotation, limits)
     many = frozenset(name for name, _, takes_many in fields if takes_many)
 
     def read_query(req: Request) -> Any:
@@ -167,9 +175,9 @@ class _BodyReader:
 
     __slots__ = ("_default", "_engine", "_from_json", "_many", "_required", "media_types")
 
-    def __init__(self, signature: HandlerSignature) -> None:
+    def __init__(self, signature: HandlerSignature, limits: ProblemLimits) -> None:
         annotation = signature.body
-        self._engine: Engine = build_engine(annotation)
+        self._engine: Engine = build_engine(annotation, limits)
         self._from_json = self._engine.from_json
         self._required = signature.body_required
         self._default = signature.body_default

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import msgspec
 
 from ..errors import BadRequest
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._problems import Invalid, Loc, Problem, every_problem, problem_from
 from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
 from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
@@ -31,11 +32,14 @@ class Engine(Protocol):
         """``value`` (strings, lists and dicts of them) converted into the type."""
 
 
-def build_engine(annotation: Any) -> Engine:
-    """The engine for ``annotation``; ``TypeError`` if no engine supports it."""
+def build_engine(annotation: Any, limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS) -> Engine:
+    """The engine for ``annotation``; ``TypeError`` if no engine supports it.
+
+    ``limits`` bound the problems an :class:`Invalid` lists.
+    """
     if mentions_pydantic(annotation, set()):
-        return PydanticEngine(annotation)
-    return _MsgspecEngine(annotation)
+        return PydanticEngine(annotation, limits)
+    return _MsgspecEngine(annotation, limits)
 
 
 def object_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
@@ -67,10 +71,11 @@ def is_flat(annotation: Any) -> bool:
 
 
 class _MsgspecEngine:
-    __slots__ = ("_decoder", "_type")
+    __slots__ = ("_decoder", "_limits", "_type")
 
-    def __init__(self, annotation: Any) -> None:
+    def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
         self._type = annotation
+        self._limits = limits
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(annotation)
         refuse_custom_types(msgspec.inspect.type_info(annotation), set())
 
@@ -78,7 +83,7 @@ class _MsgspecEngine:
         try:
             return self._decoder.decode(data)
         except msgspec.ValidationError as error:
-            raise Invalid(self._problems_in_json(data, error, loc)) from None
+            raise Invalid(self._limits.bound(self._problems_in_json(data, error, loc))) from None
         except msgspec.DecodeError as error:
             raise BadRequest(f"malformed JSON body: {error}") from None
         except RecursionError:
@@ -88,7 +93,10 @@ class _MsgspecEngine:
         try:
             return msgspec.convert(value, self._type, strict=False)
         except msgspec.ValidationError as error:
-            raise Invalid(every_problem(value, self._type, error, loc, strict=False)) from None
+            problems = every_problem(
+                value, self._type, error, loc, strict=False, limits=self._limits
+            )
+            raise Invalid(self._limits.bound(problems)) from None
 
     def _problems_in_json(
         self, data: bytes, error: msgspec.ValidationError, loc: Loc
@@ -97,4 +105,4 @@ class _MsgspecEngine:
             raw = msgspec.json.decode(data)
         except (msgspec.DecodeError, RecursionError):
             return [problem_from(error, loc)]
-        return every_problem(raw, self._type, error, loc, strict=True)
+        return every_problem(raw, self._type, error, loc, strict=True, limits=self._limits)

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from ..errors import BadRequest
+from ._limits import ProblemLimits
 from ._problems import Invalid, Loc, Problem
 from ._shapes import UNION_TYPE, is_scalar_or_list
 
@@ -23,9 +24,10 @@ __all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
 class PydanticEngine:
     """Decodes into a type through pydantic's ``TypeAdapter`` (JSON parsed by pydantic)."""
 
-    __slots__ = ("_adapter", "_validation_error")
+    __slots__ = ("_adapter", "_limits", "_validation_error")
 
-    def __init__(self, annotation: Any) -> None:
+    def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
+        self._limits = limits
         try:
             import pydantic
         except ImportError:
@@ -41,10 +43,13 @@ class PydanticEngine:
         try:
             return self._adapter.validate_json(data)
         except self._validation_error as error:
-            errors = error.errors()  # type: ignore[attr-defined]
+            errors = _errors(error)
             if any(entry["type"] == "json_invalid" for entry in errors):
-                raise BadRequest(f"malformed JSON body: {errors[0]['msg']}") from None
-            raise Invalid(_pydantic_problems(errors, loc)) from None
+                message = errors[0]["msg"]
+                if "recursion limit exceeded" in message:
+                    message = "nested too deeply"
+                raise BadRequest(f"malformed JSON body: {message}") from None
+            raise Invalid(self._problems(errors, loc)) from None
         except RecursionError:
             raise BadRequest("malformed JSON body: nested too deeply") from None
 
@@ -52,12 +57,23 @@ class PydanticEngine:
         try:
             return self._adapter.validate_python(value)
         except self._validation_error as error:
-            errors = error.errors()  # type: ignore[attr-defined]
-            raise Invalid(_pydantic_problems(errors, loc)) from None
+            raise Invalid(self._problems(_errors(error), loc)) from None
+
+    def _problems(self, errors: list[dict[str, Any]], loc: Loc) -> list[Problem]:
+        limits = self._limits
+        problems = [
+            {"loc": [*loc, *entry["loc"][: limits.max_depth]], "msg": entry["msg"]}
+            for entry in errors[: limits.max_problems]
+        ]
+        return limits.bound(problems)
 
 
-def _pydantic_problems(errors: list[dict[str, Any]], loc: Loc) -> list[Problem]:
-    return [{"loc": [*loc, *entry["loc"]], "msg": entry["msg"]} for entry in errors]
+def _errors(error: Any) -> list[dict[str, Any]]:
+    """pydantic's problems without the input they are about (which can be the whole body)."""
+    errors: list[dict[str, Any]] = error.errors(
+        include_url=False, include_context=False, include_input=False
+    )
+    return errors
 
 
 def pydantic_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
