@@ -31,7 +31,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
-from .typed import HandlerSignature, ProblemLimits
+from .typed import Form, HandlerSignature, ProblemLimits
 
 __version__ = "0.1.0"
 
@@ -42,6 +42,7 @@ __all__ = [
     "Conflict",
     "ContentTooLarge",
     "Forbidden",
+    "Form",
     "HTTPError",
     "HTTPStatus",
     "Halt",

@@ -56,10 +56,14 @@ ROUTES = {
     "pages/users.py": """\
         from __future__ import annotations
 
+        from typing import Annotated
+
+        from microroutes import Form
+
         from ._models import NewUser, Search, User
 
 
-        def POST(req, res, body: NewUser) -> User:
+        def POST(req, res, body: Annotated[NewUser, Form]) -> User:
             res.status(201)
             res.set_header("Location", "/users/7")
             return User(id=7, name=body.name)

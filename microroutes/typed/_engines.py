@@ -4,7 +4,8 @@ An engine is built once per annotation. ``from_json`` decodes and validates
 bytes in one pass; ``from_strings`` converts string values (path parameters,
 query strings, form fields) the way a query string is read: ``"5"`` may be
 an ``int``, ``"true"`` a ``bool``. A value that does not fit raises
-:class:`Invalid` with one problem per field; malformed JSON is a 400.
+:class:`Invalid` with one problem per field; JSON is decoded by
+:mod:`microroutes.bodies` (malformed JSON is a 400 saying the same as for ``req.json``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ..errors import BadRequest
+from ..bodies import decode_json
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
-from ._problems import Invalid, Loc, Problem, every_problem, problem_from
+from ._problems import Invalid, Loc, every_problem
 from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
 from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
 
@@ -81,13 +82,12 @@ class _MsgspecEngine:
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
         try:
-            return self._decoder.decode(data)
+            return decode_json(data, self._decoder.decode)
         except msgspec.ValidationError as error:
-            raise Invalid(self._limits.bound(self._problems_in_json(data, error, loc))) from None
-        except msgspec.DecodeError as error:
-            raise BadRequest(f"malformed JSON body: {error}") from None
-        except RecursionError:
-            raise BadRequest("malformed JSON body: nested too deeply") from None
+            # Decoded again untyped: a 400 if the JSON is malformed further on.
+            raw = decode_json(data)
+            problems = every_problem(raw, self._type, error, loc, strict=True, limits=self._limits)
+            raise Invalid(self._limits.bound(problems)) from None
 
     def from_strings(self, value: object, loc: Loc) -> Any:
         try:
@@ -97,12 +97,3 @@ class _MsgspecEngine:
                 value, self._type, error, loc, strict=False, limits=self._limits
             )
             raise Invalid(self._limits.bound(problems)) from None
-
-    def _problems_in_json(
-        self, data: bytes, error: msgspec.ValidationError, loc: Loc
-    ) -> list[Problem]:
-        try:
-            raw = msgspec.json.decode(data)
-        except (msgspec.DecodeError, RecursionError):
-            return [problem_from(error, loc)]
-        return every_problem(raw, self._type, error, loc, strict=True, limits=self._limits)

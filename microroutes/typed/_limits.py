@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 __all__ = ["DEFAULT_PROBLEM_LIMITS", "ProblemLimits"]
 
@@ -42,12 +43,13 @@ class ProblemLimits:
         """
         kept: list[dict[str, Any]] = []
         size = 2  # the list's brackets
+        encode = msgspec.json.encode
         for problem in problems[: self.max_problems]:
-            entry = {
-                "loc": [_short(step) for step in problem["loc"][: self.max_depth + 1]],
-                "msg": _short(problem["msg"]),
-            }
-            size += len(json.dumps(entry)) + 2
+            loc = problem["loc"][: self.max_depth + 1]
+            if any(isinstance(step, str) and len(step) > _MAX_TEXT for step in loc):
+                loc = [_short(step) for step in loc]
+            entry = {"loc": loc, "msg": _short(problem["msg"])}
+            size += len(encode(entry)) + 1
             if kept and size > self.max_detail_size:
                 break
             kept.append(entry)

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from ..errors import BadRequest
+from ..bodies import decode_json, refuse_json
 from ._limits import ProblemLimits
 from ._problems import Invalid, Loc, Problem
 from ._shapes import UNION_TYPE, is_scalar_or_list
@@ -22,7 +22,7 @@ __all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
 
 
 class PydanticEngine:
-    """Decodes into a type through pydantic's ``TypeAdapter`` (JSON parsed by pydantic)."""
+    """Validates into a type through pydantic's ``TypeAdapter``."""
 
     __slots__ = ("_adapter", "_limits", "_validation_error")
 
@@ -40,18 +40,15 @@ class PydanticEngine:
         self._validation_error: type[Exception] = pydantic.ValidationError
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
+        # Decoded by the one JSON decoder (what is JSON is decided in one place), then
+        # validated as JSON data: pydantic's JSON-mode conversions still apply.
+        raw = decode_json(data)
         try:
-            return self._adapter.validate_json(data)
+            return self._adapter.validate_python(raw)
         except self._validation_error as error:
-            errors = _errors(error)
-            if any(entry["type"] == "json_invalid" for entry in errors):
-                message = errors[0]["msg"]
-                if "recursion limit exceeded" in message:
-                    message = "nested too deeply"
-                raise BadRequest(f"malformed JSON body: {message}") from None
-            raise Invalid(self._problems(errors, loc)) from None
+            raise Invalid(self._problems(_errors(error), loc)) from None
         except RecursionError:
-            raise BadRequest("malformed JSON body: nested too deeply") from None
+            refuse_json(RecursionError())
 
     def from_strings(self, value: object, loc: Loc) -> Any:
         try:
