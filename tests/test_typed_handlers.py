@@ -262,9 +262,7 @@ def test_flat_body_is_read_from_urlencoded_and_multipart_forms(client) -> None:
 def test_form_field_that_does_not_convert_is_422(client) -> None:
     response = client.post("/items", data={"name": "pen", "price": "cheap"})
     assert response.status_code == 422
-    assert error_of(response)["detail"] == [
-        {"loc": ["body", "price"], "msg": "Expected `float`, got `str`"}
-    ]
+    assert error_of(response)["detail"] == [{"loc": ["body", "price"], "msg": "Expected `float`"}]
 
 
 def test_a_body_without_form_takes_no_form(client) -> None:
@@ -298,9 +296,7 @@ def test_a_form_field_holding_braces_is_a_string(client) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert error_of(response)["detail"] == [
-        {"loc": ["body", "tags", 0], "msg": "Expected `int`, got `str`"}
-    ]
+    assert error_of(response)["detail"] == [{"loc": ["body", "tags", 0], "msg": "Expected `int`"}]
 
 
 def test_empty_required_body_is_422(client) -> None:
@@ -388,7 +384,7 @@ def test_query_that_does_not_fit_is_422_naming_each_field(client) -> None:
     assert error["message"] == "invalid query string"
     assert error["detail"] == [
         {"loc": ["query", "limit"], "msg": "Expected `int` >= 1"},
-        {"loc": ["query", "tag", 0], "msg": "Expected `int`, got `str`"},
+        {"loc": ["query", "tag", 0], "msg": "Expected `int`"},
         {"loc": ["query", "order"], "msg": "Invalid enum value 'up'"},
     ]
 

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ..bodies import decode_json
+from ..bodies import decode_json, without_bom
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
-from ._problems import Invalid, Loc, every_problem
+from ._numbers import decode_integral_floats, integer_spots, only_integer_text
+from ._problems import Invalid, Loc, every_problem, text_problems
 from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
 from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
 
@@ -72,11 +73,12 @@ def is_flat(annotation: Any) -> bool:
 
 
 class _MsgspecEngine:
-    __slots__ = ("_decoder", "_limits", "_type")
+    __slots__ = ("_decoder", "_integers", "_limits", "_type")
 
     def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
         self._type = annotation
         self._limits = limits
+        self._integers = integer_spots(annotation)
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(annotation)
         refuse_custom_types(msgspec.inspect.type_info(annotation), set())
 
@@ -86,14 +88,33 @@ class _MsgspecEngine:
         except msgspec.ValidationError as error:
             # Decoded again untyped: a 400 if the JSON is malformed further on.
             raw = decode_json(data)
-            problems = every_problem(raw, self._type, error, loc, strict=True, limits=self._limits)
+            integral = [0]  # integral floats where ints go: 2046.0 is an integer too
+            problems = every_problem(
+                raw,
+                self._type,
+                error,
+                loc,
+                strict=True,
+                limits=self._limits,
+                integral_floats=integral,
+            )
+            if not problems and integral[0]:
+                raw = decode_integral_floats(without_bom(data))
+                try:
+                    return msgspec.convert(raw, self._type, strict=True)
+                except msgspec.ValidationError as again:
+                    problems = every_problem(
+                        raw, self._type, again, loc, strict=True, limits=self._limits
+                    )
             raise Invalid(self._limits.bound(problems)) from None
 
     def from_strings(self, value: object, loc: Loc) -> Any:
+        if self._integers is not None:
+            value = only_integer_text(value, self._integers)
         try:
             return msgspec.convert(value, self._type, strict=False)
         except msgspec.ValidationError as error:
             problems = every_problem(
                 value, self._type, error, loc, strict=False, limits=self._limits
             )
-            raise Invalid(self._limits.bound(problems)) from None
+            raise Invalid(self._limits.bound(text_problems(problems))) from None

@@ -21,7 +21,7 @@ import msgspec
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._shapes import UNION_TYPE, ObjectLayout, object_layout
 
-__all__ = ["Invalid", "Loc", "Problem", "every_problem", "problem_from"]
+__all__ = ["Invalid", "Loc", "Problem", "every_problem", "problem_from", "text_problems"]
 
 #: One problem with the input: ``{"loc": ["body", "tags", 2], "msg": "Expected `int`, ..."}``.
 Problem = dict[str, Any]
@@ -36,6 +36,8 @@ _MISSING_FIELD = re.compile(r"Object missing required field `(.*)`")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(.*)`")
 _PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]|\[([^\]]*)\]")
 _NESTED_TOO_DEEPLY = "nested too deeply"
+_GOT_STR = ", got `str`"
+_INT_GOT_FLOAT = "Expected `int`, got `float`"
 #: Items of a long list or dict converted in one call.
 _CHUNK = 512
 _FIRST_CHUNK = 8
@@ -68,15 +70,31 @@ def every_problem(
     *,
     strict: bool,
     limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    integral_floats: list[int] | None = None,
 ) -> list[Problem]:
     """One problem per failing field or item, ``error`` (msgspec's first) included.
 
     ``raw`` is the input as plain Python data, ``error`` what converting it
     into ``annotation`` raised. At most ``limits.max_problems`` are listed.
+    With an ``integral_floats`` list, an integral float where an ``int`` goes
+    (``2046.0``) is not a problem: it is counted in the list's first item.
     """
-    collector = _Collector(limits, strict, len(loc))
+    collector = _Collector(limits, strict, len(loc), integral_floats)
     collector.follow(raw, annotation, loc, error)
     return collector.run()
+
+
+def text_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems with text values (a query, a path, a form), without msgspec's ``got `str```.
+
+    Every such value is text, so saying so tells nothing: ``?limit=2.5`` gives
+    ``Expected `int```.
+    """
+    for problem in problems:
+        message = problem["msg"]
+        if isinstance(message, str) and _GOT_STR in message:
+            problem["msg"] = message.replace(_GOT_STR, "")
+    return problems
 
 
 def problem_from(error: Exception, loc: Loc) -> Problem:
@@ -112,18 +130,22 @@ def _split(message: str) -> tuple[str, list[_Step]]:
 class _Collector:
     """Problems found so far and the parts of the input still to check."""
 
-    __slots__ = ("_base", "_limits", "_stack", "_strict", "found")
+    __slots__ = ("_base", "_integral", "_limits", "_stack", "_strict", "found")
 
-    def __init__(self, limits: ProblemLimits, strict: bool, base: int) -> None:
+    def __init__(
+        self, limits: ProblemLimits, strict: bool, base: int, integral: list[int] | None
+    ) -> None:
         self._limits = limits
         self._strict = strict
         self._base = base
+        self._integral = integral
         self._stack: list[tuple[Any, ...]] = []
         self.found: list[Problem] = []
 
     def run(self) -> list[Problem]:
         stack = self._stack
-        while stack and len(self.found) < self._limits.max_problems:
+        integral = self._integral or [0]
+        while stack and len(self.found) + integral[0] < self._limits.max_problems:
             item = stack.pop()
             kind = item[0]
             if kind == _VALUE:
@@ -220,6 +242,8 @@ class _Collector:
             group = []
             _queue_fields(node, layout, loc, None, group)
             groups.append(group)
+        elif self._integral is not None and _is_integral_float(node, message, deep):
+            self._integral[0] += 1
         else:
             if deep:
                 message = f"{message} (deeper than {self._limits.max_depth} levels)"
@@ -230,6 +254,10 @@ class _Collector:
         # The innermost group comes next in the input: it goes on top of the stack.
         for group in groups:
             self._stack.extend(reversed(group))
+
+
+def _is_integral_float(node: object, message: str, deep: bool) -> bool:
+    return not deep and message == _INT_GOT_FLOAT and isinstance(node, float) and node.is_integer()
 
 
 def _step_into(

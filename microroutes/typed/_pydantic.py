@@ -15,6 +15,7 @@ import msgspec
 
 from ..bodies import decode_json, refuse_json
 from ._limits import ProblemLimits
+from ._numbers import integer_spots, only_integer_text
 from ._problems import Invalid, Loc, Problem
 from ._shapes import UNION_TYPE, is_scalar_or_list
 
@@ -24,10 +25,11 @@ __all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
 class PydanticEngine:
     """Validates into a type through pydantic's ``TypeAdapter``."""
 
-    __slots__ = ("_adapter", "_limits", "_validation_error")
+    __slots__ = ("_adapter", "_integers", "_limits", "_validation_error")
 
     def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
         self._limits = limits
+        self._integers = integer_spots(annotation)
         try:
             import pydantic
         except ImportError:
@@ -51,6 +53,8 @@ class PydanticEngine:
             refuse_json(RecursionError())
 
     def from_strings(self, value: object, loc: Loc) -> Any:
+        if self._integers is not None:
+            value = only_integer_text(value, self._integers)
         try:
             return self._adapter.validate_python(value)
         except self._validation_error as error:
