@@ -31,7 +31,7 @@ from .request import Request
 from .response import Response
 from .routing import RouteKind
 from .table import RouteInfo
-from .typed import Form, HandlerSignature, ProblemLimits
+from .typed import Form, HandlerSignature, ProblemLimits, allow_unknown_fields
 
 __version__ = "0.1.0"
 
@@ -65,6 +65,7 @@ __all__ = [
     "UnsupportedMediaType",
     "__version__",
     "allow",
+    "allow_unknown_fields",
     "handles",
     "openapi_document",
     "openapi_handler",

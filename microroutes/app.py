@@ -82,6 +82,8 @@ class App:
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
     :param problem_limits: how much a 422 about a typed body, query or
         parameter lists; a route module overrides it with ``PROBLEM_LIMITS``.
+    :param allow_unknown_fields: let typed JSON bodies carry keys their model
+        has no field for (dropped); by default they are a 422 naming them.
     :param debugger: let an unhandled error escape :meth:`wsgi_app` when the
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
@@ -99,6 +101,7 @@ class App:
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
         problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+        allow_unknown_fields: bool = False,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -116,6 +119,8 @@ class App:
         self.max_body_size: int | None = max_body_size
         #: Default bounds on the problems a 422 lists.
         self.problem_limits: ProblemLimits = problem_limits
+        #: Typed JSON bodies may carry keys no field takes.
+        self.allow_unknown_fields: bool = allow_unknown_fields
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -155,7 +160,9 @@ class App:
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size, self.problem_limits)
+            load = route_loader(
+                route, self.max_body_size, self.problem_limits, self.allow_unknown_fields
+            )
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 

@@ -87,15 +87,17 @@ def route_loader(
     route: Route,
     default_limit: int | None,
     problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    allow_unknown_fields: bool = False,
 ) -> Callable[[ModuleType, str], LoadedRoute]:
     """Reads what the module of ``route`` defines.
 
-    ``default_limit`` is the app's body limit, ``problem_limits`` its limits on 422s.
+    ``default_limit`` is the app's body limit, ``problem_limits`` its limits on
+    422s; ``allow_unknown_fields`` lets bodies carry keys no field takes.
     """
 
     def load(module: ModuleType, file: str) -> LoadedRoute:
         limits = _problem_limits(module, file, problem_limits)
-        table, signatures = _method_table(module, file, route.params, limits)
+        table, signatures = _method_table(module, file, route.params, limits, allow_unknown_fields)
         return LoadedRoute(
             table=table,
             max_body_size=_body_limit(module, file, default_limit),
@@ -109,7 +111,11 @@ def route_loader(
 
 
 def _method_table(
-    module: ModuleType, file: str, params: tuple[str, ...], limits: ProblemLimits
+    module: ModuleType,
+    file: str,
+    params: tuple[str, ...],
+    limits: ProblemLimits,
+    allow_unknown: bool,
 ) -> tuple[MethodTable, dict[str, HandlerSignature]]:
     exports: dict[str, Handler] = {}
     signatures: dict[str, HandlerSignature] = {}
@@ -117,13 +123,17 @@ def _method_table(
         function = getattr(module, method, None)
         if function is not None:
             where = f"{file}: {method}"
-            handler, signatures[method] = bind_handler(function, where, params, limits)
+            handler, signatures[method] = bind_handler(
+                function, where, params, limits, allow_unknown_fields=allow_unknown
+            )
             exports[method] = bridge_handler(handler)
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
-        handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params, limits)
+        handler, signatures[FALLBACK_HANDLER] = bind_handler(
+            function, where, params, limits, allow_unknown_fields=allow_unknown
+        )
         fallback = bridge_handler(handler)
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:

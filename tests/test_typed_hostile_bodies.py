@@ -177,7 +177,11 @@ def test_long_names_are_shortened_in_the_answer(site) -> None:
     client = Client(App(site, problem_limits=limits))
     response = client.post("/tree", json={"v": 1, "children": [{"v": "x" * 10}], "k" * 5000: 1})
     detail = detail_of(response)
-    assert detail[0]["loc"] == ["body", "children", 0, "v"]
+    assert detail[0]["loc"] == ["body"]
+    assert detail[0]["msg"].startswith("Object contains unknown field `kkkk")
+    assert detail[0]["msg"].endswith("...")
+    assert len(detail[0]["msg"]) == 200
+    assert detail[1]["loc"] == ["body", "children", 0, "v"]
     assert len(response.data) < 1000 + 500
 
 

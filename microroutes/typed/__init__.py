@@ -17,6 +17,7 @@ from ._binding import FORM_MEDIA_TYPES, bind_handler
 from ._labels import type_label
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._signature import JSON_MEDIA_TYPE, Form, HandlerSignature, read_signature
+from ._unknown import allow_unknown_fields
 
 __all__ = [
     "DEFAULT_PROBLEM_LIMITS",
@@ -25,6 +26,7 @@ __all__ = [
     "Form",
     "HandlerSignature",
     "ProblemLimits",
+    "allow_unknown_fields",
     "bind_handler",
     "read_signature",
     "type_label",

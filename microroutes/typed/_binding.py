@@ -31,6 +31,8 @@ def bind_handler(
     where: str,
     params: Collection[str] = (),
     limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    *,
+    allow_unknown_fields: bool = False,
 ) -> tuple[Handler, HandlerSignature]:
     """The handler to call as ``handler(req, res)``, and what ``function`` declares.
 
@@ -39,7 +41,8 @@ def bind_handler(
     and calls ``function`` with them by name, returning whatever it returns
     (a coroutine included); ``__wrapped__`` is ``function``.
 
-    ``limits`` bound the problems a 422 lists.
+    ``limits`` bound the problems a 422 lists; ``allow_unknown_fields`` lets
+    JSON bodies carry keys no field takes (dropped) for every model.
 
     :raises SiteError: naming ``where``, for a parameter the route cannot
         fill, a signature that cannot be read, or a type no engine supports.
@@ -51,7 +54,7 @@ def bind_handler(
     readers: list[tuple[str, Reader]] = []
     for name in signature.arguments:
         try:
-            reader = _reader_for(name, signature, limits)
+            reader = _reader_for(name, signature, limits, allow_unknown_fields)
         except (TypeError, ValueError) as error:
             raise SiteError(f"{where}: parameter {name!r}: {error}") from None
         if isinstance(reader, _BodyReader):
@@ -60,10 +63,14 @@ def bind_handler(
     return _wrapper(signature.function, readers), signature
 
 
-def _reader_for(name: str, signature: HandlerSignature, limits: ProblemLimits) -> Reader:
+def _reader_for(
+    name: str, signature: HandlerSignature, limits: ProblemLimits, allow_unknown: bool
+) -> Reader:
     """What reads argument ``name`` from a request; ``TypeError`` for an unsupported type."""
     if name == BODY:
-        return _untyped_body if signature.body is None else _BodyReader(signature, limits)
+        if signature.body is None:
+            return _untyped_body
+        return _BodyReader(signature, limits, allow_unknown)
     if name == QUERY:
         if signature.query is None:
             return _untyped_query
@@ -149,7 +156,7 @@ def _query_reader(annotation: Any, limits: ProblemLimits) -> Reader:
         raise TypeError(
             "the query type must be a dataclass, TypedDict, msgspec.Struct or pydantic model"
         )
-    engine = build_engine(annotation, limits)
+    engine = build_engine(annotation, limits, allow_unknown_fields=True)  # query: not JSON
     many = frozenset(name for name, _, takes_many in fields if takes_many)
 
     def read_query(req: Request) -> Any:
@@ -180,9 +187,11 @@ class _BodyReader:
 
     __slots__ = ("_default", "_engine", "_from_json", "_many", "_required", "media_types")
 
-    def __init__(self, signature: HandlerSignature, limits: ProblemLimits) -> None:
+    def __init__(
+        self, signature: HandlerSignature, limits: ProblemLimits, allow_unknown: bool
+    ) -> None:
         annotation = signature.body
-        self._engine: Engine = build_engine(annotation, limits)
+        self._engine: Engine = build_engine(annotation, limits, allow_unknown_fields=allow_unknown)
         self._from_json = self._engine.from_json
         self._required = signature.body_required
         self._default = signature.body_default

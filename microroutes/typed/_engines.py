@@ -17,9 +17,10 @@ import msgspec
 from ..bodies import decode_json, without_bom
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._numbers import decode_integral_floats, integer_spots, only_integer_text
-from ._problems import Invalid, Loc, every_problem, text_problems
+from ._problems import Invalid, Loc, Problem, every_problem, text_problems
 from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
 from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
+from ._unknown import UnknownFields, unknown_fields_checker
 
 __all__ = ["Engine", "Invalid", "build_engine", "is_flat", "object_fields"]
 
@@ -34,14 +35,22 @@ class Engine(Protocol):
         """``value`` (strings, lists and dicts of them) converted into the type."""
 
 
-def build_engine(annotation: Any, limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS) -> Engine:
+def build_engine(
+    annotation: Any,
+    limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    *,
+    allow_unknown_fields: bool = False,
+) -> Engine:
     """The engine for ``annotation``; ``TypeError`` if no engine supports it.
 
-    ``limits`` bound the problems an :class:`Invalid` lists.
+    ``limits`` bound the problems an :class:`Invalid` lists. JSON objects with
+    keys no field takes are refused unless ``allow_unknown_fields`` (or the
+    model allows them, see :func:`allow_unknown_fields`).
     """
+    unknown = None if allow_unknown_fields else unknown_fields_checker(annotation, limits)
     if mentions_pydantic(annotation, set()):
-        return PydanticEngine(annotation, limits)
-    return _MsgspecEngine(annotation, limits)
+        return PydanticEngine(annotation, limits, unknown)
+    return _MsgspecEngine(annotation, limits, unknown)
 
 
 def object_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
@@ -73,40 +82,61 @@ def is_flat(annotation: Any) -> bool:
 
 
 class _MsgspecEngine:
-    __slots__ = ("_decoder", "_integers", "_limits", "_type")
+    __slots__ = ("_decoder", "_integers", "_limits", "_type", "_unknown")
 
-    def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
+    def __init__(
+        self, annotation: Any, limits: ProblemLimits, unknown: UnknownFields | None
+    ) -> None:
         self._type = annotation
         self._limits = limits
+        self._unknown = unknown
         self._integers = integer_spots(annotation)
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(annotation)
         refuse_custom_types(msgspec.inspect.type_info(annotation), set())
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
+        if self._unknown is None:
+            try:
+                return decode_json(data, self._decoder.decode)
+            except msgspec.ValidationError as error:
+                # Decoded again untyped: a 400 if the JSON is malformed further on.
+                return self._rescue(decode_json(data), error, data, loc, [])
+        # Unknown keys to look for: decoded untyped first, then converted.
+        raw = decode_json(data)
+        unknown = self._unknown.problems(raw, loc)
         try:
-            return decode_json(data, self._decoder.decode)
+            value = msgspec.convert(raw, self._type, strict=True)
         except msgspec.ValidationError as error:
-            # Decoded again untyped: a 400 if the JSON is malformed further on.
-            raw = decode_json(data)
-            integral = [0]  # integral floats where ints go: 2046.0 is an integer too
-            problems = every_problem(
-                raw,
-                self._type,
-                error,
-                loc,
-                strict=True,
-                limits=self._limits,
-                integral_floats=integral,
-            )
-            if not problems and integral[0]:
-                raw = decode_integral_floats(without_bom(data))
-                try:
-                    return msgspec.convert(raw, self._type, strict=True)
-                except msgspec.ValidationError as again:
-                    problems = every_problem(
-                        raw, self._type, again, loc, strict=True, limits=self._limits
-                    )
-            raise Invalid(self._limits.bound(problems)) from None
+            return self._rescue(raw, error, data, loc, unknown)
+        if unknown:
+            raise Invalid(self._limits.bound(unknown))
+        return value
+
+    def _rescue(
+        self,
+        raw: object,
+        error: msgspec.ValidationError,
+        data: bytes,
+        loc: Loc,
+        unknown: list[Problem],
+    ) -> Any:
+        """The value after all (integral floats where ints go), else :class:`Invalid`."""
+        integral = [0]  # 2046.0 is an integer too
+        problems = every_problem(
+            raw, self._type, error, loc, strict=True, limits=self._limits, integral_floats=integral
+        )
+        if not problems and integral[0]:
+            raw = decode_integral_floats(without_bom(data))
+            try:
+                value = msgspec.convert(raw, self._type, strict=True)
+            except msgspec.ValidationError as again:
+                problems = every_problem(
+                    raw, self._type, again, loc, strict=True, limits=self._limits
+                )
+            else:
+                if not unknown:
+                    return value
+        raise Invalid(self._limits.bound(unknown + problems))
 
     def from_strings(self, value: object, loc: Loc) -> Any:
         if self._integers is not None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import sys
 import typing
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..bodies import decode_json, refuse_json
 from ._limits import ProblemLimits
 from ._numbers import integer_spots, only_integer_text
+
+if TYPE_CHECKING:
+    from ._unknown import UnknownFields
 from ._problems import Invalid, Loc, Problem
 from ._shapes import UNION_TYPE, is_scalar_or_list
 
@@ -25,10 +28,13 @@ __all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
 class PydanticEngine:
     """Validates into a type through pydantic's ``TypeAdapter``."""
 
-    __slots__ = ("_adapter", "_integers", "_limits", "_validation_error")
+    __slots__ = ("_adapter", "_integers", "_limits", "_unknown", "_validation_error")
 
-    def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
+    def __init__(
+        self, annotation: Any, limits: ProblemLimits, unknown: UnknownFields | None
+    ) -> None:
         self._limits = limits
+        self._unknown = unknown
         self._integers = integer_spots(annotation)
         try:
             import pydantic
@@ -45,12 +51,18 @@ class PydanticEngine:
         # Decoded by the one JSON decoder (what is JSON is decided in one place), then
         # validated as JSON data: pydantic's JSON-mode conversions still apply.
         raw = decode_json(data)
+        unknown = [] if self._unknown is None else self._unknown.problems(raw, loc)
         try:
-            return self._adapter.validate_python(raw)
+            value = self._adapter.validate_python(raw)
         except self._validation_error as error:
-            raise Invalid(self._problems(_errors(error), loc)) from None
+            raise Invalid(
+                self._limits.bound(unknown + self._problems(_errors(error), loc))
+            ) from None
         except RecursionError:
             refuse_json(RecursionError())
+        if unknown:
+            raise Invalid(self._limits.bound(unknown))
+        return value
 
     def from_strings(self, value: object, loc: Loc) -> Any:
         if self._integers is not None:
