@@ -139,3 +139,16 @@ def test_a_site_may_allow_them(site, path: str) -> None:
     client = Client(App(site, allow_unknown_fields=True))
     body = {"name": "a", "id": 7, "parts": [{"n": 2, "colour": "red"}]}
     assert client.post(path, json=body).json == {"ok": True}
+
+
+def test_the_document_says_what_is_refused(site) -> None:
+    from microroutes import openapi_document
+
+    schemas = openapi_document(App(site), title="t", version="1")["components"]["schemas"]
+    for name in ("SItem", "SPart", "DItem", "DPart", "TItem", "TPart", "PItem", "PPart"):
+        assert schemas[name]["additionalProperties"] is False, name
+    for name in ("SLoose", "DLoose", "TLoose", "PLoose"):
+        assert "additionalProperties" not in schemas[name], name
+    loose = App(site, allow_unknown_fields=True)
+    schemas = openapi_document(loose, title="t", version="1")["components"]["schemas"]
+    assert "additionalProperties" not in schemas["DItem"]

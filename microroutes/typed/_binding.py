@@ -14,6 +14,7 @@ from ..errors import NotFound, SiteError, UnprocessableContent
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._signature import BODY, QUERY, HandlerSignature, read_signature
+from ._unknown import refusing_models
 
 if TYPE_CHECKING:
     from ..methods import Handler
@@ -58,7 +59,10 @@ def bind_handler(
         except (TypeError, ValueError) as error:
             raise SiteError(f"{where}: parameter {name!r}: {error}") from None
         if isinstance(reader, _BodyReader):
-            signature = dataclasses.replace(signature, media_types=reader.media_types)
+            closed = frozenset() if allow_unknown_fields else refusing_models(signature.body)
+            signature = dataclasses.replace(
+                signature, media_types=reader.media_types, closed_models=closed
+            )
         readers.append((name, reader))
     return _wrapper(signature.function, readers), signature
 

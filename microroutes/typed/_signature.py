@@ -61,6 +61,8 @@ class HandlerSignature:
     body_default: Any = None
     #: True when the body also accepts forms (``Annotated[T, Form]``).
     body_form: bool = False
+    #: The model classes in ``body`` whose JSON objects may not carry other keys.
+    closed_models: frozenset[type] = frozenset()
 
     @property
     def is_plain(self) -> bool:

@@ -22,7 +22,7 @@ from ._limits import ProblemLimits
 from ._problems import Loc, Problem
 from ._shapes import UNION_TYPE, field_types
 
-__all__ = ["UnknownFields", "allow_unknown_fields", "unknown_fields_checker"]
+__all__ = ["UnknownFields", "allow_unknown_fields", "refusing_models", "unknown_fields_checker"]
 
 _T = TypeVar("_T")
 _ALLOWED = "__allow_unknown_fields__"
@@ -32,7 +32,7 @@ _SKIP = 0  # nothing to check inside
 _OPTIONAL = 1  # detail: the type when not None
 _ITEMS = 2  # list, set, tuple[T, ...], dict values: detail is the item type
 _TUPLE = 3  # tuple[A, B]: detail is (A, B)
-_OBJECT = 4  # detail: ({key: field type}, unknown keys allowed)
+_OBJECT = 4  # detail: ({key: field type}, unknown keys allowed, the model)
 _PENDING = 5  # being worked out (a recursive type met again): not nothing
 
 
@@ -78,7 +78,7 @@ class UnknownFields:
                     for index in range(len(pairs) - 1, -1, -1):
                         stack.append((pairs[index][0], pairs[index][1], (*where, index)))
             elif kind == _OBJECT and isinstance(value, dict):
-                fields, allowed = detail
+                fields, allowed, _ = detail
                 later: list[tuple[object, Any, Loc]] = []
                 for key, item in value.items():
                     if key in fields:
@@ -97,6 +97,17 @@ def unknown_fields_checker(annotation: Any, limits: ProblemLimits) -> UnknownFie
     _describe(annotation, nodes)
     checks = any(kind == _OBJECT and not detail[1] for kind, detail in nodes.values())
     return UnknownFields(annotation, limits) if checks else None
+
+
+def refusing_models(annotation: Any) -> frozenset[type]:
+    """The model classes in ``annotation`` whose unknown keys this module refuses."""
+    nodes: dict[int, tuple[int, Any]] = {}
+    _describe(annotation, nodes)
+    return frozenset(
+        detail[2]
+        for kind, detail in nodes.values()
+        if kind == _OBJECT and not detail[1] and isinstance(detail[2], type)
+    )
 
 
 def _describe(annotation: Any, nodes: dict[int, tuple[int, Any]]) -> tuple[int, Any]:
@@ -134,7 +145,7 @@ def _work_out(annotation: Any, nodes: dict[int, tuple[int, Any]]) -> tuple[int, 
     allowed = _allows_unknown(annotation)
     for hint in fields.values():
         _describe(hint, nodes)
-    return _OBJECT, (fields, allowed)
+    return _OBJECT, (fields, allowed, annotation)
 
 
 def _fields(annotation: Any) -> dict[str, Any] | None:
