@@ -32,7 +32,7 @@ _SKIP = 0  # nothing to check inside
 _OPTIONAL = 1  # detail: the type when not None
 _ITEMS = 2  # list, set, tuple[T, ...], dict values: detail is the item type
 _TUPLE = 3  # tuple[A, B]: detail is (A, B)
-_OBJECT = 4  # detail: ({key: field type}, unknown keys allowed, the model)
+_OBJECT = 4  # detail: ({key: type}, unknown keys allowed, the model, keys with objects inside)
 _PENDING = 5  # being worked out (a recursive type met again): not nothing
 
 
@@ -78,16 +78,18 @@ class UnknownFields:
                     for index in range(len(pairs) - 1, -1, -1):
                         stack.append((pairs[index][0], pairs[index][1], (*where, index)))
             elif kind == _OBJECT and isinstance(value, dict):
-                fields, allowed, _ = detail
-                later: list[tuple[object, Any, Loc]] = []
-                for key, item in value.items():
-                    if key in fields:
-                        later.append((item, fields[key], (*where, key)))
-                    elif not allowed:
-                        found.append(
-                            {"loc": list(where), "msg": f"Object contains unknown field `{key}`"}
-                        )
-                stack.extend(reversed(later))
+                fields, allowed, _, deep = detail
+                if not allowed and not value.keys() <= fields.keys():
+                    found.extend(
+                        {"loc": list(where), "msg": f"Object contains unknown field `{key}`"}
+                        for key in value
+                        if key not in fields
+                    )
+                if deep:  # only fields with objects somewhere inside are walked
+                    later = [
+                        (value[key], fields[key], (*where, key)) for key in value if key in deep
+                    ]
+                    stack.extend(reversed(later))
         return found[:most]
 
 
@@ -143,9 +145,8 @@ def _work_out(annotation: Any, nodes: dict[int, tuple[int, Any]]) -> tuple[int, 
     if fields is None:
         return _SKIP, None
     allowed = _allows_unknown(annotation)
-    for hint in fields.values():
-        _describe(hint, nodes)
-    return _OBJECT, (fields, allowed, annotation)
+    deep = frozenset(key for key, hint in fields.items() if _describe(hint, nodes)[0] != _SKIP)
+    return _OBJECT, (fields, allowed, annotation, deep)
 
 
 def _fields(annotation: Any) -> dict[str, Any] | None:
