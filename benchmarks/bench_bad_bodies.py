@@ -14,7 +14,8 @@ the 422 answer). The figure is the ratio failing / valid, for:
   problems stops at its cap);
 
 each with a msgspec ``Struct`` (``forbid_unknown_fields=True``: msgspec checks
-the keys as it decodes) and a pydantic ``BaseModel``, at 10 KB, 100 KB and 1 MB. Cases run round-robin inside each round with the garbage collector
+the keys as it decodes) and a pydantic ``BaseModel``, at 10 KB, 100 KB and
+1 MB. Cases run round-robin inside each round with the garbage collector
 paused; the best round is kept.
 
     python benchmarks/bench_bad_bodies.py [--rounds R] [--sizes 10000,100000,1000000]

@@ -95,15 +95,21 @@ class _MsgspecEngine:
         refuse_custom_types(msgspec.inspect.type_info(annotation), set())
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
-        if self._unknown is None:
+        unknown_fields = self._unknown
+        if unknown_fields is None or unknown_fields.flat:
             try:
-                return decode_json(data, self._decoder.decode)
+                value = decode_json(data, self._decoder.decode)
             except msgspec.ValidationError as error:
                 # Decoded again untyped: a 400 if the JSON is malformed further on.
-                return self._rescue(decode_json(data), error, data, loc, [])
+                raw = decode_json(data)
+                unknown = [] if unknown_fields is None else unknown_fields.problems(raw, loc)
+                return self._rescue(raw, error, data, loc, unknown)
+            if unknown_fields is None or unknown_fields.top_keys_fit(without_bom(data)):
+                return value
+            raise Invalid(self._limits.bound(unknown_fields.problems(decode_json(data), loc)))
         # Unknown keys to look for: decoded untyped first, then converted.
         raw = decode_json(data)
-        unknown = self._unknown.problems(raw, loc)
+        unknown = unknown_fields.problems(raw, loc)
         try:
             value = msgspec.convert(raw, self._type, strict=True)
         except msgspec.ValidationError as error:

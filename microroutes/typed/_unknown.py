@@ -25,6 +25,7 @@ from ._shapes import UNION_TYPE, field_types
 __all__ = ["UnknownFields", "allow_unknown_fields", "refusing_models", "unknown_fields_checker"]
 
 _T = TypeVar("_T")
+_decode_keys = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _ALLOWED = "__allow_unknown_fields__"
 
 # What a type is, for the walk: (kind, detail).
@@ -45,13 +46,30 @@ def allow_unknown_fields(cls: _T) -> _T:
 class UnknownFields:
     """Finds the keys no field takes in a body decoded as plain JSON data."""
 
-    __slots__ = ("_limits", "_nodes", "_root")
+    __slots__ = ("_keys", "_limits", "_nodes", "_root")
 
     def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
         self._limits = limits
         self._nodes: dict[int, tuple[int, Any]] = {}
         self._root = annotation
-        _describe(annotation, self._nodes)
+        kind, detail = _describe(annotation, self._nodes)
+        #: A flat model's keys (no objects inside its fields): checked on the top object alone.
+        self._keys: frozenset[str] | None = None
+        if kind == _OBJECT and not detail[3] and not detail[1]:
+            self._keys = frozenset(detail[0])
+
+    @property
+    def flat(self) -> bool:
+        """True when only the top object's keys need checking (see :meth:`top_keys_fit`)."""
+        return self._keys is not None
+
+    def top_keys_fit(self, data: bytes) -> bool:
+        """Whether the JSON object ``data`` (valid, an object) has only known keys.
+
+        Its values are skipped, not decoded: cheaper than decoding the body untyped.
+        """
+        keys: dict[str, Any] = _decode_keys(data)
+        return self._keys is not None and keys.keys() <= self._keys
 
     def problems(self, raw: object, loc: Loc) -> list[Problem]:
         """One problem per unknown key, at most ``max_problems``."""
