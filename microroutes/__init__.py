@@ -34,7 +34,7 @@ from .returns import ReturnTypeError
 from .routing import RouteKind
 from .state import RequestState
 from .table import RouteInfo
-from .typed import HandlerSignature
+from .typed import Form, HandlerSignature, ProblemLimits, allow_unknown_fields
 
 __version__ = "0.1.0"
 
@@ -45,6 +45,7 @@ __all__ = [
     "Conflict",
     "ContentTooLarge",
     "Forbidden",
+    "Form",
     "HTTPError",
     "HTTPStatus",
     "Halt",
@@ -53,6 +54,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
+    "ProblemLimits",
     "Request",
     "RequestState",
     "Response",
@@ -69,6 +71,7 @@ __all__ = [
     "UnsupportedMediaType",
     "__version__",
     "allow",
+    "allow_unknown_fields",
     "handles",
     "openapi_document",
     "openapi_handler",

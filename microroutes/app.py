@@ -45,10 +45,11 @@ from .providers import Providers
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
 from .response import Response, StreamedBody, to_response
-from .routefile import route_loader
+from .routefile import RouteDefaults, route_loader
 from .routing import Params, Router, scan_pages
 from .static import PublicFiles
 from .table import RouteInfo
+from .typed import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "App"]
 
@@ -84,6 +85,10 @@ class App:
         and re-import them on the next request (implies ``debug``).
     :param max_body_size: default body limit in bytes (``None``: no limit); a
         route module overrides it with a module-level ``MAX_BODY_SIZE``.
+    :param problem_limits: how much a 422 about a typed body, query or
+        parameter lists; a route module overrides it with ``PROBLEM_LIMITS``.
+    :param allow_unknown_fields: let typed JSON bodies carry keys their model
+        has no field for (dropped); by default they are a 422 naming them.
     :param debugger: let an unhandled error escape :meth:`wsgi_app` when the
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
@@ -104,6 +109,8 @@ class App:
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
         head_drain_chunks: int = DEFAULT_HEAD_DRAIN_CHUNKS,
+        problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+        allow_unknown_fields: bool = False,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -120,6 +127,10 @@ class App:
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
         self._head_drain_chunks = check_head_drain_chunks(head_drain_chunks)
+        #: Default bounds on the problems a 422 lists.
+        self.problem_limits: ProblemLimits = problem_limits
+        #: Typed JSON bodies may carry keys no field takes.
+        self.allow_unknown_fields: bool = allow_unknown_fields
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -173,10 +184,16 @@ class App:
         middleware = {
             file: LazyModule(file, package, build_middleware) for file in middleware_files.values()
         }
+        defaults = RouteDefaults(
+            self.max_body_size,
+            self.problem_limits,
+            self.allow_unknown_fields,
+            functools.partial(_providers, app_file),
+        )
         router: Router[Endpoint[Middleware]] = Router()
         for route in scan_pages(self.pages_dir):
             chain = tuple(middleware[file] for file in chain_for(route.file, middleware_files))
-            load = route_loader(route, self.max_body_size, functools.partial(_providers, app_file))
+            load = route_loader(route, defaults)
             router.add(route, Endpoint(route, LazyModule(route.file, package, load), chain))
         return router
 

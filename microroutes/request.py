@@ -12,7 +12,6 @@ from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import msgspec
 from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException as _WerkzeugHTTPException
 from werkzeug.formparser import FormDataParser
@@ -20,6 +19,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.wsgi import get_current_url
 
+from .bodies import JSON_MEDIA_TYPES, decode_json, is_json, media_type, refuse_media_type
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
 from .state import RequestState
@@ -49,8 +49,6 @@ TEXT_CHARSETS = frozenset(
         *(f"cp{page}" for page in range(1250, 1259)),
     }
 )
-_JSON_DECODE = msgspec.json.Decoder().decode
-_BOM = codecs.BOM_UTF8
 logger = logging.getLogger("microroutes")
 
 
@@ -78,23 +76,6 @@ def _text_codec(charset: str | None) -> str:
             "(UTF-16/32, ASCII, ISO-8859-* and Windows-125x are also accepted)"
         )
     return name
-
-
-def _json_problem(error: Exception) -> str:
-    """What is wrong with a JSON body, from the parser's error."""
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    message = str(error)
-    if message == "Number out of range":
-        return "a number is out of range (NaN and Infinity are not JSON either)"
-    if message == "Integer value out of range":
-        return "an integer has too many digits"
-    if message == "Input data was truncated":
-        # msgspec says this for a lone surrogate escape too.
-        return "the JSON text ends early, or a string holds a lone surrogate such as \\ud800"
-    if "surrogate" in message:
-        return f"{message}: a string holds a lone surrogate escape such as \\ud800"
-    return message
 
 
 def _latin1_to_text(value: str) -> str:
@@ -217,7 +198,7 @@ class Request:
     @property
     def content_type(self) -> str:
         """The body's media type, lower case, without parameters (``""`` when absent)."""
-        return parse_options_header(self.environ.get("CONTENT_TYPE"))[0].lower()
+        return media_type(self.environ.get("CONTENT_TYPE"))
 
     @property
     def content_length(self) -> int | None:
@@ -262,12 +243,7 @@ class Request:
             if not data:
                 self._json = None
             else:
-                if data.startswith(_BOM):
-                    data = data[len(_BOM) :]
-                try:
-                    self._json = _JSON_DECODE(data)
-                except (msgspec.DecodeError, RecursionError) as error:
-                    raise BadRequest(f"malformed JSON body: {_json_problem(error)}") from None
+                self._json = decode_json(data)
         return self._json
 
     @property
@@ -298,7 +274,7 @@ class Request:
                 self._body = self.form
             elif not self.data:
                 self._body = None
-            elif mimetype == "application/json" or mimetype.endswith("+json"):
+            elif is_json(mimetype):
                 self._body = self.json
             elif mimetype.startswith("text/"):
                 self._body = self.text
@@ -308,9 +284,8 @@ class Request:
 
     def expect_json(self) -> Any:
         """The JSON body, or 415 unless the request declares a JSON content type."""
-        mimetype = self.content_type
-        if mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise UnsupportedMediaType("expected a body with Content-Type: application/json")
+        if not is_json(self.content_type):
+            refuse_media_type(JSON_MEDIA_TYPES)
         return self.json
 
     def _read_body(self) -> bytes:

@@ -7,6 +7,7 @@ A route module may define:
 * ``handler``: the function answering every standard method without an export
   (``@handles(...)`` narrows it);
 * ``MAX_BODY_SIZE``: its body limit in bytes, or ``None`` for no limit;
+* ``PROBLEM_LIMITS``: a :class:`~microroutes.ProblemLimits` for its handlers' 422s;
 * ``SITEMAP``: ``False`` to leave a page out of the sitemap, or a mapping of
   the page's entry fields;
 * ``sitemap(app)``: a function yielding the sitemap entries it answers.
@@ -29,7 +30,7 @@ from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
 from .providers import Providers, bind_providers
 from .returns import check_returns
-from .typed import HandlerSignature, bind_handler
+from .typed import DEFAULT_PROBLEM_LIMITS, HandlerSignature, ProblemLimits, bind_handler
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -37,10 +38,12 @@ if TYPE_CHECKING:
 __all__ = [
     "BODY_LIMIT_SETTING",
     "FALLBACK_HANDLER",
+    "PROBLEM_LIMITS_SETTING",
     "SITEMAP_FIELDS",
     "SITEMAP_FUNCTION",
     "SITEMAP_SETTING",
     "LoadedRoute",
+    "RouteDefaults",
     "route_loader",
 ]
 
@@ -48,6 +51,8 @@ __all__ = [
 FALLBACK_HANDLER = "handler"
 #: The route's body limit in bytes (``None``: no limit).
 BODY_LIMIT_SETTING = "MAX_BODY_SIZE"
+#: The route's :class:`~microroutes.ProblemLimits`.
+PROBLEM_LIMITS_SETTING = "PROBLEM_LIMITS"
 #: ``False`` to leave a page out of the sitemap, or a mapping of :data:`SITEMAP_FIELDS`.
 SITEMAP_SETTING = "SITEMAP"
 #: The function yielding a route's sitemap entries: ``sitemap(app)``.
@@ -81,19 +86,32 @@ class LoadedRoute:
         return found or self.signatures[FALLBACK_HANDLER]
 
 
+@dataclass(frozen=True)
+class RouteDefaults:
+    """What a route module gets from its app unless it sets its own."""
+
+    #: The body limit in bytes (``None``: no limit); a route's ``MAX_BODY_SIZE`` wins.
+    max_body_size: int | None
+    #: Bounds on the problems a 422 lists; a route's ``PROBLEM_LIMITS`` wins.
+    problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS
+    #: Typed JSON bodies may carry keys no field takes.
+    allow_unknown_fields: bool = False
+    #: The site's providers (``pages/_app.py`` is read on first need).
+    providers: Callable[[], Providers | None] = lambda: None
+
+
 def route_loader(
     route: Route,
-    default_limit: int | None,
-    providers: Callable[[], Providers | None] = lambda: None,
+    defaults: RouteDefaults,
 ) -> Callable[[ModuleType, str], LoadedRoute]:
-    """Reads what the module of ``route`` defines; ``default_limit`` is the app's body limit,
-    ``providers`` gives the site's providers (``pages/_app.py`` is read on first need)."""
+    """Reads what the module of ``route`` defines, with the app's ``defaults``."""
 
     def load(module: ModuleType, file: str) -> LoadedRoute:
-        table, signatures = _method_table(module, file, route.params, providers)
+        limits = _problem_limits(module, file, defaults.problem_limits)
+        table, signatures = _method_table(module, file, route.params, limits, defaults)
         return LoadedRoute(
             table=table,
-            max_body_size=_body_limit(module, file, default_limit),
+            max_body_size=_body_limit(module, file, defaults.max_body_size),
             sitemap_fields=_sitemap_fields(module, file),
             sitemap_function=_sitemap_function(module, file),
             module=module,
@@ -107,7 +125,8 @@ def _method_table(
     module: ModuleType,
     file: str,
     params: tuple[str, ...],
-    providers: Callable[[], Providers | None],
+    limits: ProblemLimits,
+    defaults: RouteDefaults,
 ) -> tuple[MethodTable, dict[str, HandlerSignature]]:
     exports: dict[str, Handler] = {}
     signatures: dict[str, HandlerSignature] = {}
@@ -115,8 +134,10 @@ def _method_table(
         function = getattr(module, method, None)
         if function is not None:
             where = f"{file}: {method}"
-            function = _with_providers(function, where, file, params, providers)
-            handler, signatures[method] = bind_handler(function, where, params)
+            function = _with_providers(function, where, file, params, defaults.providers)
+            handler, signatures[method] = bind_handler(
+                function, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
+            )
             exports[method] = check_returns(
                 bridge_handler(handler, where), signatures[method], where
             )
@@ -124,8 +145,10 @@ def _method_table(
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
         where = f"{file}: {FALLBACK_HANDLER}"
-        function = _with_providers(function, where, file, params, providers)
-        handler, signatures[FALLBACK_HANDLER] = bind_handler(function, where, params)
+        function = _with_providers(function, where, file, params, defaults.providers)
+        handler, signatures[FALLBACK_HANDLER] = bind_handler(
+            function, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
+        )
         fallback = check_returns(
             bridge_handler(handler, where), signatures[FALLBACK_HANDLER], where
         )
@@ -201,6 +224,13 @@ def _body_limit(module: ModuleType, file: str, default: int | None) -> int | Non
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise SiteError(f"{file}: {BODY_LIMIT_SETTING} must be a byte count or None, got {limit!r}")
     return limit
+
+
+def _problem_limits(module: ModuleType, file: str, default: ProblemLimits) -> ProblemLimits:
+    limits: object = getattr(module, PROBLEM_LIMITS_SETTING, default)
+    if not isinstance(limits, ProblemLimits):
+        raise SiteError(f"{file}: {PROBLEM_LIMITS_SETTING} must be a ProblemLimits, got {limits!r}")
+    return limits
 
 
 def _sitemap_fields(module: ModuleType, file: str) -> Mapping[str, Any] | None:

@@ -227,10 +227,10 @@ def test_a_typed_query_becomes_one_parameter_per_field(document: dict[str, Any])
 def test_a_typed_body_and_its_statuses(document: dict[str, Any]) -> None:
     post = document["paths"]["/api/items"]["post"]
     assert post["requestBody"]["required"] is True
-    # A flat type may come as a form too; each media type has the same schema.
+    # JSON only: a body takes forms only when its annotation says Form.
     assert post["requestBody"]["content"] == {
         media: {"schema": schema_ref("NewItem")}
-        for media in ("application/json", FORM, "multipart/form-data")
+        for media in ("application/json", "application/*+json")
     }
     responses = post["responses"]
     assert sorted(responses) == ["201", "400", "409", "413", "415", "422", "500"]
@@ -269,7 +269,7 @@ def test_typed_path_parameters_and_several_answers(document: dict[str, Any]) -> 
 def test_an_optional_pydantic_body(document: dict[str, Any]) -> None:
     put = document["paths"]["/api/users"]["put"]
     assert put["requestBody"]["required"] is False
-    assert list(put["requestBody"]["content"]) == ["application/json"]  # nested: JSON only
+    assert list(put["requestBody"]["content"]) == ["application/json", "application/*+json"]
     assert put["requestBody"]["content"]["application/json"]["schema"] == {
         "anyOf": [schema_ref("User"), {"type": "null"}]
     }
@@ -395,3 +395,30 @@ def test_constraints_pydantic_checks_are_in_the_schema(make_site: Any) -> None:
     assert name.endswith("Rename")  # pydantic may qualify the name with its module
     rename = document["components"]["schemas"][name]
     assert rename["properties"]["name"]["maxLength"] == 5
+
+
+def test_a_form_body_lists_the_form_types(make_site: Any) -> None:
+    site = make_site(
+        {
+            "pages/signup.py": """\
+                import dataclasses
+                from typing import Annotated
+
+                from microroutes import Form
+
+
+                @dataclasses.dataclass
+                class Signup:
+                    email: str
+
+
+                def POST(req, res, body: Annotated[Signup, Form]):
+                    return {"email": body.email}
+            """,
+        }
+    )
+    document = openapi_document(App(site), title="Forms", version="1")
+    validate(document)
+    content = document["paths"]["/signup"]["post"]["requestBody"]["content"]
+    assert list(content) == ["application/json", "application/*+json", FORM, "multipart/form-data"]
+    assert all(entry == {"schema": schema_ref("Signup")} for entry in content.values())

@@ -56,10 +56,14 @@ ROUTES = {
     "pages/users.py": """\
         from __future__ import annotations
 
+        from typing import Annotated
+
+        from microroutes import Form
+
         from ._models import NewUser, Search, User
 
 
-        def POST(req, res, body: NewUser) -> User:
+        def POST(req, res, body: Annotated[NewUser, Form]) -> User:
             res.status(201)
             res.set_header("Location", "/users/7")
             return User(id=7, name=body.name)
@@ -171,7 +175,7 @@ def test_struct_with_renamed_fields_in_body_query_and_return(client) -> None:
     assert detail == [{"loc": ["body", "stars"], "msg": "Expected `int` <= 5"}]
     assert client.get("/notes?noteText=q").json == {"noteText": "q", "stars": 3}
     detail = detail_of(client.get("/notes?stars=0"))
-    assert [entry["loc"] for entry in detail] == [["query", "noteText"], ["query", "stars"]]
+    assert [entry["loc"] for entry in detail] == [["query", "stars"], ["query", "noteText"]]
 
 
 # --- return values, straight through to_response ------------------------------

@@ -98,11 +98,7 @@ def test_handler_fallback_signature_and_str_param_stays_plain(site_routes) -> No
     assert post.body_required is True
     assert post.params == {}  # `id: str` keeps today's plain string
     assert post.returns == list[info.module.Item]
-    assert set(post.media_types) == {
-        "application/json",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    }
+    assert post.media_types == ("application/json", "application/*+json")  # no Form: JSON only
 
 
 def test_plain_handler_is_returned_unchanged(site_routes) -> None:

@@ -83,6 +83,7 @@ def build_document(
             operations.append(operation)
             for annotation in operation.annotations():
                 schemas.add(annotation)
+            schemas.close(typed.closed_models)
     schemas.build()
     paths: dict[str, dict[str, Any]] = {}
     ids: set[str] = set()

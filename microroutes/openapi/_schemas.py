@@ -35,6 +35,7 @@ class SchemaSet:
         self._types: list[Any] = []
         self._seen: set[int] = set()
         self._schemas: dict[int, JSONSchema] = {}
+        self._closed: frozenset[type] = frozenset()
         #: The named schemas, by component name (filled by :meth:`build`).
         self.components: dict[str, JSONSchema] = {}
 
@@ -44,6 +45,10 @@ class SchemaSet:
             self._seen.add(id(annotation))
             self._types.append(annotation)
 
+    def close(self, models: frozenset[type]) -> None:
+        """Say that objects of ``models`` take no other keys (call before :meth:`build`)."""
+        self._closed |= models
+
     def build(self) -> None:
         """Generate every added annotation's schema in one batch per engine."""
         # The same choice the typed handlers make, so a schema describes what is checked.
@@ -52,6 +57,10 @@ class SchemaSet:
         self._build_msgspec(msgspec_types)
         if pydantic_types:
             self._build_pydantic(pydantic_types)
+        for model in self._closed:
+            component = self.components.get(model.__name__)
+            if component is not None and "properties" in component:
+                component.setdefault("additionalProperties", False)
 
     def schema(self, annotation: Any) -> JSONSchema:
         """The schema of an annotation given to :meth:`add` (``{}``: any value)."""

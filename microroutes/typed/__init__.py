@@ -3,7 +3,7 @@
 A handler may take, after ``(req, res)``:
 
 * ``body: T``: the request body decoded and validated into ``T`` (JSON; form
-  bodies too when ``T`` is flat);
+  bodies too with ``body: Annotated[T, Form]``);
 * ``query: Q``: the query string validated into ``Q``;
 * a parameter named like a path parameter of its route (``id: int`` in
   ``[id].py``), converted; a value that does not convert is a 404.
@@ -15,12 +15,18 @@ which ``App.routes()`` lists for tools such as the OpenAPI document.
 
 from ._binding import FORM_MEDIA_TYPES, bind_handler
 from ._labels import type_label
-from ._signature import JSON_MEDIA_TYPE, HandlerSignature, read_signature
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
+from ._signature import JSON_MEDIA_TYPE, Form, HandlerSignature, read_signature
+from ._unknown import allow_unknown_fields
 
 __all__ = [
+    "DEFAULT_PROBLEM_LIMITS",
     "FORM_MEDIA_TYPES",
     "JSON_MEDIA_TYPE",
+    "Form",
     "HandlerSignature",
+    "ProblemLimits",
+    "allow_unknown_fields",
     "bind_handler",
     "read_signature",
     "type_label",

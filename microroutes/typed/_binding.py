@@ -8,11 +8,13 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
-from werkzeug.http import parse_options_header
 
-from ..errors import NotFound, SiteError, UnprocessableContent, UnsupportedMediaType
+from ..bodies import JSON_MEDIA_TYPES, is_json, media_type, refuse_media_type
+from ..errors import NotFound, SiteError, UnprocessableContent
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
-from ._signature import BODY, JSON_MEDIA_TYPE, QUERY, HandlerSignature, read_signature
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
+from ._signature import BODY, QUERY, HandlerSignature, read_signature
+from ._unknown import refusing_models
 
 if TYPE_CHECKING:
     from ..methods import Handler
@@ -20,13 +22,18 @@ if TYPE_CHECKING:
 
 __all__ = ["FORM_MEDIA_TYPES", "bind_handler"]
 
-#: The form content types a flat body type also accepts.
+#: The form content types a ``Form`` body also accepts.
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 Reader = Callable[["Request"], Any]
 
 
 def bind_handler(
-    function: object, where: str, params: Collection[str] = ()
+    function: object,
+    where: str,
+    params: Collection[str] = (),
+    limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    *,
+    allow_unknown_fields: bool = False,
 ) -> tuple[Handler, HandlerSignature]:
     """The handler to call as ``handler(req, res)``, and what ``function`` declares.
 
@@ -34,6 +41,9 @@ def bind_handler(
     handler is a wrapper that decodes ``body``, ``query`` and path parameters
     and calls ``function`` with them by name, returning whatever it returns
     (a coroutine included); ``__wrapped__`` is ``function``.
+
+    ``limits`` bound the problems a 422 lists; ``allow_unknown_fields`` lets
+    JSON bodies carry keys no field takes (dropped) for every model.
 
     :raises SiteError: naming ``where``, for a parameter the route cannot
         fill, a signature that cannot be read, or a type no engine supports.
@@ -45,21 +55,30 @@ def bind_handler(
     readers: list[tuple[str, Reader]] = []
     for name in signature.arguments:
         try:
-            reader = _reader_for(name, signature)
+            reader = _reader_for(name, signature, limits, allow_unknown_fields)
         except (TypeError, ValueError) as error:
             raise SiteError(f"{where}: parameter {name!r}: {error}") from None
         if isinstance(reader, _BodyReader):
-            signature = dataclasses.replace(signature, media_types=reader.media_types)
+            closed = frozenset() if allow_unknown_fields else refusing_models(signature.body)
+            signature = dataclasses.replace(
+                signature, media_types=reader.media_types, closed_models=closed
+            )
         readers.append((name, reader))
     return _wrapper(signature.function, readers), signature
 
 
-def _reader_for(name: str, signature: HandlerSignature) -> Reader:
+def _reader_for(
+    name: str, signature: HandlerSignature, limits: ProblemLimits, allow_unknown: bool
+) -> Reader:
     """What reads argument ``name`` from a request; ``TypeError`` for an unsupported type."""
     if name == BODY:
-        return _untyped_body if signature.body is None else _BodyReader(signature)
+        if signature.body is None:
+            return _untyped_body
+        return _BodyReader(signature, limits, allow_unknown)
     if name == QUERY:
-        return _untyped_query if signature.query is None else _query_reader(signature.query)
+        if signature.query is None:
+            return _untyped_query
+        return _query_reader(signature.query, limits)
     if name in signature.params:
         return _ParamReader(name, signature.params[name])
     return functools.partial(_untyped_param, name=name)
@@ -135,13 +154,13 @@ class _ParamReader:
             raise NotFound(f"no resource at {req.path}") from None
 
 
-def _query_reader(annotation: Any) -> Reader:
+def _query_reader(annotation: Any, limits: ProblemLimits) -> Reader:
     fields = object_fields(annotation)
     if fields is None:
         raise TypeError(
             "the query type must be a dataclass, TypedDict, msgspec.Struct or pydantic model"
         )
-    engine = build_engine(annotation)
+    engine = build_engine(annotation, limits, allow_unknown_fields=True)  # query: not JSON
     many = frozenset(name for name, _, takes_many in fields if takes_many)
 
     def read_query(req: Request) -> Any:
@@ -163,57 +182,53 @@ def _strings(multi: MultiDict[str, str], many: frozenset[str]) -> dict[str, str 
 
 
 class _BodyReader:
-    """The request body decoded into the ``body`` annotation, by its Content-Type."""
+    """The request body decoded into the ``body`` annotation, by its Content-Type.
+
+    JSON (:mod:`microroutes.bodies` decides what is JSON and decodes it) is
+    always accepted; urlencoded and multipart forms only when the annotation
+    asks for them with :class:`~microroutes.Form`.
+    """
 
     __slots__ = ("_default", "_engine", "_from_json", "_many", "_required", "media_types")
 
-    def __init__(self, signature: HandlerSignature) -> None:
+    def __init__(
+        self, signature: HandlerSignature, limits: ProblemLimits, allow_unknown: bool
+    ) -> None:
         annotation = signature.body
-        self._engine: Engine = build_engine(annotation)
+        self._engine: Engine = build_engine(annotation, limits, allow_unknown_fields=allow_unknown)
         self._from_json = self._engine.from_json
         self._required = signature.body_required
         self._default = signature.body_default
         self._many: frozenset[str] | None = None
         #: The content types this body accepts.
-        self.media_types: tuple[str, ...] = (JSON_MEDIA_TYPE,)
-        if is_flat(annotation):
+        self.media_types: tuple[str, ...] = JSON_MEDIA_TYPES
+        if signature.body_form:
+            if not is_flat(annotation):
+                raise TypeError(
+                    "a Form body must be an object type whose fields are scalars or lists of them"
+                )
             fields = object_fields(annotation) or []
             self._many = frozenset(name for name, _, takes_many in fields if takes_many)
-            self.media_types = (JSON_MEDIA_TYPE, *FORM_MEDIA_TYPES)
+            self.media_types = (*JSON_MEDIA_TYPES, *FORM_MEDIA_TYPES)
 
     def __call__(self, req: Request) -> Any:
-        if req.environ.get("CONTENT_TYPE") == JSON_MEDIA_TYPE:
-            # The common case, inline: no header parsing, no further call layers.
+        mimetype = media_type(req.environ.get("CONTENT_TYPE"))
+        if is_json(mimetype):
             data = req.data
-            if data:
-                try:
-                    return self._from_json(data, _BODY_LOC)
-                except Invalid as error:
-                    raise _invalid_body(error) from None
-            return self._empty()
-        content_type = req.environ.get("CONTENT_TYPE", "")
-        mimetype = parse_options_header(content_type)[0].lower()
-        if mimetype == JSON_MEDIA_TYPE or _is_json_suffix(mimetype):
-            return self._json(req)
+            if not data:
+                return self._empty()
+            try:
+                return self._from_json(data, _BODY_LOC)
+            except Invalid as error:
+                raise _invalid_body(error) from None
         if self._many is not None and mimetype in FORM_MEDIA_TYPES:
             return self._form(req, self._many)
         if not mimetype and not req.data:
             return self._empty()
-        accepted = ", ".join(self.media_types)
-        raise UnsupportedMediaType(f"the body must be sent as {accepted}")
-
-    def _json(self, req: Request) -> Any:
-        data = req.data
-        if not data:
-            return self._empty()
-        try:
-            return self._from_json(data, _BODY_LOC)
-        except Invalid as error:
-            raise _invalid_body(error) from None
+        refuse_media_type(self.media_types)
 
     def _form(self, req: Request, many: frozenset[str]) -> Any:
-        if not req.data:
-            return self._empty()
+        # An empty form is a form with no fields (a PATCH changing nothing), not no body.
         try:
             return self._engine.from_strings(_strings(req.form, many), _BODY_LOC)
         except Invalid as error:
@@ -230,8 +245,3 @@ class _BodyReader:
 
 def _invalid_body(error: Invalid) -> UnprocessableContent:
     return UnprocessableContent("invalid request body", detail=error.problems)
-
-
-def _is_json_suffix(mimetype: str) -> bool:
-    """``application/problem+json`` and the like: JSON by its structured syntax suffix."""
-    return mimetype.startswith("application/") and mimetype.endswith("+json")

@@ -4,7 +4,8 @@ An engine is built once per annotation. ``from_json`` decodes and validates
 bytes in one pass; ``from_strings`` converts string values (path parameters,
 query strings, form fields) the way a query string is read: ``"5"`` may be
 an ``int``, ``"true"`` a ``bool``. A value that does not fit raises
-:class:`Invalid` with one problem per field; malformed JSON is a 400.
+:class:`Invalid` with one problem per field; JSON is decoded by
+:mod:`microroutes.bodies` (malformed JSON is a 400 saying the same as for ``req.json``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ..errors import BadRequest
-from ._problems import Invalid, Loc, Problem, every_problem, problem_from
+from ..bodies import decode_json, without_bom
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
+from ._numbers import decode_integral_floats, integer_spots, only_integer_text
+from ._problems import Invalid, Loc, Problem, every_problem, text_problems
 from ._pydantic import PydanticEngine, mentions_pydantic, pydantic_fields
 from ._shapes import OBJECT_TYPES, is_scalar_or_list, refuse_custom_types, takes_many
+from ._unknown import UnknownFields, unknown_fields_checker
 
 __all__ = ["Engine", "Invalid", "build_engine", "is_flat", "object_fields"]
 
@@ -31,11 +35,22 @@ class Engine(Protocol):
         """``value`` (strings, lists and dicts of them) converted into the type."""
 
 
-def build_engine(annotation: Any) -> Engine:
-    """The engine for ``annotation``; ``TypeError`` if no engine supports it."""
+def build_engine(
+    annotation: Any,
+    limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    *,
+    allow_unknown_fields: bool = False,
+) -> Engine:
+    """The engine for ``annotation``; ``TypeError`` if no engine supports it.
+
+    ``limits`` bound the problems an :class:`Invalid` lists. JSON objects with
+    keys no field takes are refused unless ``allow_unknown_fields`` (or the
+    model allows them, see :func:`allow_unknown_fields`).
+    """
+    unknown = None if allow_unknown_fields else unknown_fields_checker(annotation, limits)
     if mentions_pydantic(annotation, set()):
-        return PydanticEngine(annotation)
-    return _MsgspecEngine(annotation)
+        return PydanticEngine(annotation, limits, unknown)
+    return _MsgspecEngine(annotation, limits, unknown)
 
 
 def object_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:
@@ -67,34 +82,75 @@ def is_flat(annotation: Any) -> bool:
 
 
 class _MsgspecEngine:
-    __slots__ = ("_decoder", "_type")
+    __slots__ = ("_decoder", "_integers", "_limits", "_type", "_unknown")
 
-    def __init__(self, annotation: Any) -> None:
+    def __init__(
+        self, annotation: Any, limits: ProblemLimits, unknown: UnknownFields | None
+    ) -> None:
         self._type = annotation
+        self._limits = limits
+        self._unknown = unknown
+        self._integers = integer_spots(annotation)
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(annotation)
         refuse_custom_types(msgspec.inspect.type_info(annotation), set())
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
+        unknown_fields = self._unknown
+        if unknown_fields is None or unknown_fields.flat:
+            try:
+                value = decode_json(data, self._decoder.decode)
+            except msgspec.ValidationError as error:
+                # Decoded again untyped: a 400 if the JSON is malformed further on.
+                raw = decode_json(data)
+                unknown = [] if unknown_fields is None else unknown_fields.problems(raw, loc)
+                return self._rescue(raw, error, data, loc, unknown)
+            if unknown_fields is None or unknown_fields.top_keys_fit(without_bom(data)):
+                return value
+            raise Invalid(self._limits.bound(unknown_fields.problems(decode_json(data), loc)))
+        # Unknown keys to look for: decoded untyped first, then converted.
+        raw = decode_json(data)
+        unknown = unknown_fields.problems(raw, loc)
         try:
-            return self._decoder.decode(data)
+            value = msgspec.convert(raw, self._type, strict=True)
         except msgspec.ValidationError as error:
-            raise Invalid(self._problems_in_json(data, error, loc)) from None
-        except msgspec.DecodeError as error:
-            raise BadRequest(f"malformed JSON body: {error}") from None
-        except RecursionError:
-            raise BadRequest("malformed JSON body: nested too deeply") from None
+            return self._rescue(raw, error, data, loc, unknown)
+        if unknown:
+            raise Invalid(self._limits.bound(unknown))
+        return value
+
+    def _rescue(
+        self,
+        raw: object,
+        error: msgspec.ValidationError,
+        data: bytes,
+        loc: Loc,
+        unknown: list[Problem],
+    ) -> Any:
+        """The value after all (integral floats where ints go), else :class:`Invalid`."""
+        integral = [0]  # 2046.0 is an integer too
+        problems = every_problem(
+            raw, self._type, error, loc, strict=True, limits=self._limits, integral_floats=integral
+        )
+        if not problems and integral[0]:
+            raw = decode_integral_floats(without_bom(data))
+            try:
+                value = msgspec.convert(raw, self._type, strict=True)
+            except msgspec.ValidationError as again:
+                problems = every_problem(
+                    raw, self._type, again, loc, strict=True, limits=self._limits
+                )
+            else:
+                if not unknown:
+                    return value
+        raise Invalid(self._limits.bound(unknown + problems))
 
     def from_strings(self, value: object, loc: Loc) -> Any:
+        if self._integers is not None:
+            value = only_integer_text(value, self._integers)
         try:
             return msgspec.convert(value, self._type, strict=False)
         except msgspec.ValidationError as error:
-            raise Invalid(every_problem(value, self._type, error, loc, strict=False)) from None
-
-    def _problems_in_json(
-        self, data: bytes, error: msgspec.ValidationError, loc: Loc
-    ) -> list[Problem]:
-        try:
-            raw = msgspec.json.decode(data)
-        except (msgspec.DecodeError, RecursionError):
-            return [problem_from(error, loc)]
-        return every_problem(raw, self._type, error, loc, strict=True)
+            problems = every_problem(
+                value, self._type, error, loc, strict=False, limits=self._limits
+            )
+            raise Invalid(self._limits.bound(text_problems(problems))) from None

@@ -1,28 +1,56 @@
-"""Problems with input as ``{"loc": [...], "msg": ...}`` entries: every one, not the first."""
+"""Problems with input as ``{"loc": [...], "msg": ...}`` entries: every one, not the first.
+
+msgspec stops at the first problem and names where it is (``- at `$.a[3].b```).
+:func:`every_problem` carries on from there without re-checking what msgspec
+already accepted: it follows that path down the input, records the problem,
+and queues what comes after it at each level (the rest of a list in chunks,
+the later fields of an object) to be converted whole, in C, by msgspec. Each
+part of the input is thus converted about once whatever its depth, the queue
+is an explicit stack (no recursion), and the search stops at
+:attr:`ProblemLimits.max_problems`.
+"""
 
 from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
-from ._shapes import UNION_TYPE, field_types
+from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
+from ._shapes import UNION_TYPE, ObjectLayout, object_layout
 
-__all__ = ["MAX_PROBLEMS", "Invalid", "Loc", "Problem", "every_problem", "problem_from"]
+__all__ = ["Invalid", "Loc", "Problem", "every_problem", "problem_from", "text_problems"]
 
 #: One problem with the input: ``{"loc": ["body", "tags", 2], "msg": "Expected `int`, ..."}``.
 Problem = dict[str, Any]
 #: Where a value sits: ``("body", "tags", 2)``.
 Loc = tuple[str | int, ...]
+#: One step of msgspec's path: a field name, a list index, or ``None`` for a dict key.
+_Step = str | int | None
 
-#: Most problems listed in one error response.
-MAX_PROBLEMS = 50
 _PATH_SUFFIX = re.compile(r" - at `\$(.*)`$")
+_KEY_SUFFIX = re.compile(r" - at `key` in `\$(.*)`$")
 _MISSING_FIELD = re.compile(r"Object missing required field `(.*)`")
-_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[([^\]]*)\]")
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(.*)`")
+_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]|\[([^\]]*)\]")
+_NESTED_TOO_DEEPLY = "nested too deeply"
+_GOT_STR = ", got `str`"
+_INT_GOT_FLOAT = "Expected `int`, got `float`"
+#: Items of a long list or dict converted in one call.
+_CHUNK = 512
+_FIRST_CHUNK = 8
+
+# Work items on the stack: a tuple whose first entry says what to do.
+_VALUE = 0  # (_VALUE, value, type, loc): convert the value whole
+_TAIL = 1  # (_TAIL, list, item type, start, loc): the list's items from start on
+_ENTRIES = 2  # (_ENTRIES, items, dict type, start, loc): a dict's (key, value) pairs
+_PROBLEM = 3  # (_PROBLEM, problem): a problem found while queueing
+#: What :func:`_step_into` says of a dict key msgspec does not name: its entries were queued.
+_REDISCOVER: Literal["rediscover"] = "rediscover"
+#: One step down: ``(child, its type, its key)``.
+_Child = tuple[object, Any, str | int]
 
 
 class Invalid(Exception):
@@ -35,68 +63,308 @@ class Invalid(Exception):
 
 
 def every_problem(
-    raw: object, annotation: Any, error: msgspec.ValidationError, loc: Loc, *, strict: bool
+    raw: object,
+    annotation: Any,
+    error: msgspec.ValidationError,
+    loc: Loc,
+    *,
+    strict: bool,
+    limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
+    integral_floats: list[int] | None = None,
 ) -> list[Problem]:
-    """One problem per failing field or item: msgspec itself stops at the first.
+    """One problem per failing field or item, ``error`` (msgspec's first) included.
 
-    Each field of an object, value of a dict or item of a list is checked on
-    its own; at most :data:`MAX_PROBLEMS` are listed.
+    ``raw`` is the input as plain Python data, ``error`` what converting it
+    into ``annotation`` raised. At most ``limits.max_problems`` are listed.
+    With an ``integral_floats`` list, an integral float where an ``int`` goes
+    (``2046.0``) is not a problem: it is counted in the list's first item.
     """
-    found: list[Problem] = []
-    for key, value, value_type in _parts(raw, annotation, found, loc):
-        if len(found) >= MAX_PROBLEMS:
-            break
-        try:
-            msgspec.convert(value, value_type, strict=strict)
-        except msgspec.ValidationError as inner:
-            found.extend(every_problem(value, value_type, inner, (*loc, key), strict=strict))
-    # A problem beyond single parts (__post_init__, unknown fields) shows as msgspec said it.
-    return found[:MAX_PROBLEMS] or [problem_from(error, loc)]
+    collector = _Collector(limits, strict, len(loc), integral_floats)
+    collector.follow(raw, annotation, loc, error)
+    return collector.run()
 
 
-def _parts(
-    raw: object, annotation: Any, missing: list[Problem], loc: Loc
-) -> Iterator[tuple[str | int, object, Any]]:
-    """``(key, value, type)`` of each part of ``raw`` that ``annotation`` types on its own.
+def text_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems with text values (a query, a path, a form), without msgspec's ``got `str```.
 
-    Required object fields absent from ``raw`` are added to ``missing``.
+    Every such value is text, so saying so tells nothing: ``?limit=2.5`` gives
+    ``Expected `int```.
     """
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin in (typing.Union, UNION_TYPE) and raw is not None:
-        members = [arg for arg in args if arg is not type(None)]
-        if len(members) == 1:
-            yield from _parts(raw, members[0], missing, loc)
-        return
-    if isinstance(raw, list) and (origin in (list, set, frozenset) or _is_var_tuple(origin, args)):
-        yield from ((index, item, args[0]) for index, item in enumerate(raw))
-        return
-    if not isinstance(raw, dict):
-        return
-    if origin is dict and len(args) == 2:
-        yield from ((key, value, args[1]) for key, value in raw.items())
-        return
-    for key, field_type, required in field_types(annotation) or ():
-        if key in raw:
-            yield key, raw[key], field_type
-        elif required:
-            missing.append({"loc": [*loc, key], "msg": f"Object missing required field `{key}`"})
-
-
-def _is_var_tuple(origin: object, args: tuple[Any, ...]) -> bool:
-    return origin is tuple and len(args) == 2 and args[1] is Ellipsis
+    for problem in problems:
+        message = problem["msg"]
+        if isinstance(message, str) and _GOT_STR in message:
+            problem["msg"] = message.replace(_GOT_STR, "")
+    return problems
 
 
 def problem_from(error: Exception, loc: Loc) -> Problem:
     """msgspec's ``"Expected `int`, got `str` - at `$.tags[2]`"`` as a loc and a message."""
-    message = str(error)
-    steps: list[str | int] = list(loc)
-    found = _PATH_SUFFIX.search(message)
-    if found is not None:
-        for name, index, key in _PATH_STEP.findall(found.group(1)):
-            steps.append(int(index) if index else (name or key))
-        message = message[: found.start()]
+    message, steps = _split(str(error))
     missing = _MISSING_FIELD.fullmatch(message)
+    named = [*loc, *("[...]" if step is None else step for step in steps)]
     if missing is not None:  # name the field itself, as the per-field check does
-        steps.append(missing.group(1))
-    return {"loc": steps, "msg": message}
+        named.append(missing.group(1))
+    return {"loc": named, "msg": message}
+
+
+def _split(message: str) -> tuple[str, list[_Step]]:
+    """msgspec's message without its path, and the path's steps."""
+    found = _PATH_SUFFIX.search(message)
+    suffix = ""
+    if found is None:
+        found = _KEY_SUFFIX.search(message)
+        suffix = " (in a key)"
+    if found is None:
+        return message, []
+    steps: list[_Step] = []
+    for name, index, any_key, key in _PATH_STEP.findall(found.group(1)):
+        if index:
+            steps.append(int(index))
+        elif any_key:
+            steps.append(None)
+        else:
+            steps.append(name or key)
+    return message[: found.start()] + suffix, steps
+
+
+class _Collector:
+    """Problems found so far and the parts of the input still to check."""
+
+    __slots__ = ("_base", "_integral", "_limits", "_stack", "_strict", "found")
+
+    def __init__(
+        self, limits: ProblemLimits, strict: bool, base: int, integral: list[int] | None
+    ) -> None:
+        self._limits = limits
+        self._strict = strict
+        self._base = base
+        self._integral = integral
+        self._stack: list[tuple[Any, ...]] = []
+        self.found: list[Problem] = []
+
+    def run(self) -> list[Problem]:
+        stack = self._stack
+        integral = self._integral or [0]
+        while stack and len(self.found) + integral[0] < self._limits.max_problems:
+            item = stack.pop()
+            kind = item[0]
+            if kind == _VALUE:
+                self._value(item[1], item[2], item[3])
+            elif kind == _TAIL:
+                self._tail(item[1], item[2], item[3], item[4])
+            elif kind == _ENTRIES:
+                self._entries(item[1], item[2], item[3], item[4])
+            else:
+                self.found.append(item[1])
+        return self.found[: self._limits.max_problems]
+
+    def _convert(self, value: object, annotation: Any, loc: Loc) -> msgspec.ValidationError | None:
+        """msgspec's first problem with ``value``, or ``None`` when it fits."""
+        try:
+            msgspec.convert(value, annotation, strict=self._strict)
+        except msgspec.ValidationError as error:
+            return error
+        except RecursionError:
+            self.found.append({"loc": list(loc), "msg": _NESTED_TOO_DEEPLY})
+        return None
+
+    def _value(self, value: object, annotation: Any, loc: Loc) -> None:
+        error = self._convert(value, annotation, loc)
+        if error is not None:
+            self.follow(value, annotation, loc, error)
+
+    def _tail(self, items: list[Any], item_type: Any, start: int, loc: Loc) -> None:
+        """The list's items from ``start`` on, a chunk per call into msgspec."""
+        chunk_type = list[item_type]
+        # Small chunks first: right after a problem another one is likely (a cheap find).
+        size = _FIRST_CHUNK
+        while start < len(items):
+            chunk = items[start : start + size]
+            error = self._convert(chunk, chunk_type, loc)
+            if error is None:
+                start += size
+                size = min(size * 4, _CHUNK)
+                continue
+            message, steps = _split(str(error))
+            if not steps or not isinstance(steps[0], int):
+                self.found.append({"loc": list(loc), "msg": message})
+                return
+            index = start + steps[0]
+            self._stack.append((_TAIL, items, item_type, index + 1, loc))
+            self._follow_steps(items[index], item_type, (*loc, index), steps[1:], message)
+            return
+
+    def _entries(self, items: list[tuple[Any, Any]], dict_type: Any, start: int, loc: Loc) -> None:
+        """A dict's entries from ``start`` on: a chunk at once, then one by one if it fails."""
+        while start < len(items):
+            chunk = items[start : start + _CHUNK]
+            if self._convert(dict(chunk), dict_type, loc) is None:
+                start += _CHUNK
+                continue
+            self._stack.append((_ENTRIES, items, dict_type, start + _CHUNK, loc))
+            # msgspec does not say which key: each entry of the chunk on its own.
+            for key, value in reversed(chunk):
+                self._stack.append((_VALUE, {key: value}, dict_type, loc))
+            return
+
+    def follow(self, value: object, annotation: Any, loc: Loc, error: Exception) -> None:
+        """Record ``error``, found in ``value``, and queue what msgspec did not check."""
+        message, steps = _split(str(error))
+        self._follow_steps(value, annotation, loc, steps, message)
+
+    def _follow_steps(
+        self, node: object, annotation: Any, loc: Loc, steps: list[_Step], message: str
+    ) -> None:
+        groups: list[list[tuple[Any, ...]]] = []
+        known = True
+        deep = False
+        for step in steps:
+            if len(loc) - self._base >= self._limits.max_depth:
+                deep = True
+                break
+            key: str | int = "[...]" if step is None else step
+            if known:
+                group: list[tuple[Any, ...]] = []
+                child = _step_into(node, annotation, step, loc, group)
+                groups.append(group)
+                if child == _REDISCOVER:
+                    self._push(groups)
+                    return
+                if isinstance(child, tuple):
+                    node, annotation, key = child
+                else:
+                    known = False
+            loc = (*loc, key)
+        kind, layout = _shape(annotation) if known and not deep else (_OTHER, None)
+        layout = typing.cast("ObjectLayout", layout)
+        is_field_problem = _MISSING_FIELD.fullmatch(message) or _UNKNOWN_FIELD.fullmatch(message)
+        if kind == _OBJECT and isinstance(node, dict) and is_field_problem:
+            group = []
+            _queue_fields(node, layout, loc, None, group)
+            groups.append(group)
+        elif self._integral is not None and _is_integral_float(node, message, deep):
+            self._integral[0] += 1
+        else:
+            if deep:
+                message = f"{message} (deeper than {self._limits.max_depth} levels)"
+            self.found.append({"loc": list(loc), "msg": message})
+        self._push(groups)
+
+    def _push(self, groups: list[list[tuple[Any, ...]]]) -> None:
+        # The innermost group comes next in the input: it goes on top of the stack.
+        for group in groups:
+            self._stack.extend(reversed(group))
+
+
+def _is_integral_float(node: object, message: str, deep: bool) -> bool:
+    return not deep and message == _INT_GOT_FLOAT and isinstance(node, float) and node.is_integer()
+
+
+def _step_into(
+    node: object, annotation: Any, step: _Step, loc: Loc, group: list[tuple[Any, ...]]
+) -> _Child | Literal["rediscover"] | None:
+    """``(child, its type, its key)`` one step down; later siblings are added to ``group``.
+
+    ``None`` when the type cannot be followed (a union of several types...);
+    :data:`_REDISCOVER` when the step is a dict key msgspec did not name.
+    """
+    kind, detail = _shape(annotation)
+    if kind == _OPTIONAL:
+        if node is None:
+            return None
+        kind, detail = _shape(detail)
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        if kind == _SEQUENCE:
+            group.append((_TAIL, node, detail, step + 1, loc))
+            return node[step], detail, step
+        if kind == _TUPLE and step < len(detail):
+            group.extend(
+                (_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))
+            )
+            return node[step], detail[step], step
+        return None
+    if not isinstance(node, dict):
+        return None
+    if kind == _DICT:
+        if step is not None:
+            return None
+        if len(node) == 1:
+            key, value = next(iter(node.items()))
+            return value, detail[1], key
+        group.append((_ENTRIES, list(node.items()), detail[0], 0, loc))
+        return _REDISCOVER
+    if kind != _OBJECT or not isinstance(step, str) or step not in node or step not in detail[0]:
+        return None
+    _queue_fields(node, detail, loc, step, group)
+    return node[step], detail[0][step][0], step
+
+
+def _queue_fields(
+    node: dict[Any, Any],
+    layout: ObjectLayout,
+    loc: Loc,
+    after: str | None,
+    group: list[tuple[Any, ...]],
+) -> None:
+    """Queue an object's fields after ``after`` (all: ``None``), then its missing ones."""
+    fields, forbid_unknown = layout
+    started = after is None
+    for key, value in node.items():
+        if not started:
+            started = key == after
+            continue
+        if key in fields:
+            group.append((_VALUE, value, fields[key][0], (*loc, key)))
+        elif forbid_unknown:
+            problem = {"loc": list(loc), "msg": f"Object contains unknown field `{key}`"}
+            group.append((_PROBLEM, problem))
+    for key, (_, required) in fields.items():
+        if required and key not in node:
+            problem = {"loc": [*loc, key], "msg": f"Object missing required field `{key}`"}
+            group.append((_PROBLEM, problem))
+
+
+# What a type is, for following a path down: (kind, detail), cached per type.
+_OTHER = 0  # not followed
+_OPTIONAL = 1  # T | None: detail is T
+_SEQUENCE = 2  # list, set, frozenset, tuple[T, ...]: detail is the item type
+_TUPLE = 3  # tuple[A, B]: detail is (A, B)
+_DICT = 4  # dict[K, V]: detail is (the dict type, V)
+_OBJECT = 5  # Struct, dataclass, TypedDict: detail is its ObjectLayout
+_shapes: dict[Any, tuple[int, Any]] = {}
+_MAX_SHAPES = 4096
+
+
+def _shape(annotation: Any) -> tuple[int, Any]:
+    try:
+        return _shapes[annotation]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: worked out each time
+        return _work_out_shape(annotation)
+    if len(_shapes) > _MAX_SHAPES:  # classes re-created by reloads: start over
+        _shapes.clear()
+    shape = _shapes[annotation] = _work_out_shape(annotation)
+    return shape
+
+
+def _work_out_shape(annotation: Any) -> tuple[int, Any]:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _shape(args[0])
+    if origin in (typing.Union, UNION_TYPE):
+        members = [arg for arg in args if arg is not type(None)]
+        return (_OPTIONAL, members[0]) if len(members) == 1 else (_OTHER, None)
+    if args and (origin in (list, set, frozenset) or _is_var_tuple(origin, args)):
+        return _SEQUENCE, args[0]
+    if origin is tuple and args:
+        return _TUPLE, args
+    if origin is dict and len(args) == 2:
+        return _DICT, (annotation, args[1])
+    layout = object_layout(annotation)
+    return (_OTHER, None) if layout is None else (_OBJECT, layout)
+
+
+def _is_var_tuple(origin: object, args: tuple[Any, ...]) -> bool:
+    return origin is tuple and len(args) == 2 and args[1] is Ellipsis

@@ -9,11 +9,16 @@ from __future__ import annotations
 import sys
 import typing
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..errors import BadRequest
+from ..bodies import decode_json, refuse_json
+from ._limits import ProblemLimits
+from ._numbers import integer_spots, only_integer_text
+
+if TYPE_CHECKING:
+    from ._unknown import UnknownFields
 from ._problems import Invalid, Loc, Problem
 from ._shapes import UNION_TYPE, is_scalar_or_list
 
@@ -21,11 +26,16 @@ __all__ = ["PydanticEngine", "mentions_pydantic", "pydantic_fields"]
 
 
 class PydanticEngine:
-    """Decodes into a type through pydantic's ``TypeAdapter`` (JSON parsed by pydantic)."""
+    """Validates into a type through pydantic's ``TypeAdapter``."""
 
-    __slots__ = ("_adapter", "_validation_error")
+    __slots__ = ("_adapter", "_integers", "_limits", "_unknown", "_validation_error")
 
-    def __init__(self, annotation: Any) -> None:
+    def __init__(
+        self, annotation: Any, limits: ProblemLimits, unknown: UnknownFields | None
+    ) -> None:
+        self._limits = limits
+        self._unknown = unknown
+        self._integers = integer_spots(annotation)
         try:
             import pydantic
         except ImportError:
@@ -38,26 +48,45 @@ class PydanticEngine:
         self._validation_error: type[Exception] = pydantic.ValidationError
 
     def from_json(self, data: bytes, loc: Loc) -> Any:
+        # Decoded by the one JSON decoder (what is JSON is decided in one place), then
+        # validated as JSON data: pydantic's JSON-mode conversions still apply.
+        raw = decode_json(data)
+        unknown = [] if self._unknown is None else self._unknown.problems(raw, loc)
         try:
-            return self._adapter.validate_json(data)
+            value = self._adapter.validate_python(raw)
         except self._validation_error as error:
-            errors = error.errors()  # type: ignore[attr-defined]
-            if any(entry["type"] == "json_invalid" for entry in errors):
-                raise BadRequest(f"malformed JSON body: {errors[0]['msg']}") from None
-            raise Invalid(_pydantic_problems(errors, loc)) from None
+            raise Invalid(
+                self._limits.bound(unknown + self._problems(_errors(error), loc))
+            ) from None
         except RecursionError:
-            raise BadRequest("malformed JSON body: nested too deeply") from None
+            refuse_json(RecursionError())
+        if unknown:
+            raise Invalid(self._limits.bound(unknown))
+        return value
 
     def from_strings(self, value: object, loc: Loc) -> Any:
+        if self._integers is not None:
+            value = only_integer_text(value, self._integers)
         try:
             return self._adapter.validate_python(value)
         except self._validation_error as error:
-            errors = error.errors()  # type: ignore[attr-defined]
-            raise Invalid(_pydantic_problems(errors, loc)) from None
+            raise Invalid(self._problems(_errors(error), loc)) from None
+
+    def _problems(self, errors: list[dict[str, Any]], loc: Loc) -> list[Problem]:
+        limits = self._limits
+        problems = [
+            {"loc": [*loc, *entry["loc"][: limits.max_depth]], "msg": entry["msg"]}
+            for entry in errors[: limits.max_problems]
+        ]
+        return limits.bound(problems)
 
 
-def _pydantic_problems(errors: list[dict[str, Any]], loc: Loc) -> list[Problem]:
-    return [{"loc": [*loc, *entry["loc"]], "msg": entry["msg"]} for entry in errors]
+def _errors(error: Any) -> list[dict[str, Any]]:
+    """pydantic's problems without the input they are about (which can be the whole body)."""
+    errors: list[dict[str, Any]] = error.errors(
+        include_url=False, include_context=False, include_input=False
+    )
+    return errors
 
 
 def pydantic_fields(annotation: Any) -> list[tuple[str, bool, bool]] | None:

@@ -11,8 +11,10 @@ __all__ = [
     "OBJECT_TYPES",
     "SEQUENCE_TYPES",
     "UNION_TYPE",
+    "ObjectLayout",
     "field_types",
     "is_scalar_or_list",
+    "object_layout",
     "refuse_custom_types",
     "takes_many",
 ]
@@ -84,3 +86,32 @@ def field_types(annotation: Any) -> list[tuple[str, Any, bool]] | None:
         return [(f.encode_name, hints[f.name], f.required) for f in info.fields]
     except (TypeError, KeyError, NameError):
         return None
+
+
+#: An object type's fields by key, ``(type, required)``, and whether unknown keys are refused.
+ObjectLayout = tuple[dict[str, tuple[Any, bool]], bool]
+_layouts: dict[Any, ObjectLayout | None] = {}
+_MAX_LAYOUTS = 4096
+
+
+def object_layout(annotation: Any) -> ObjectLayout | None:
+    """What an object type expects of a JSON object, or ``None`` for another type (cached)."""
+    try:
+        return _layouts[annotation]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable annotation: worked out each time
+        return _object_layout(annotation)
+    if len(_layouts) > _MAX_LAYOUTS:  # classes re-created by reloads: start over
+        _layouts.clear()
+    layout = _layouts[annotation] = _object_layout(annotation)
+    return layout
+
+
+def _object_layout(annotation: Any) -> ObjectLayout | None:
+    fields = field_types(annotation)
+    if fields is None:
+        return None
+    info = msgspec.inspect.type_info(annotation)
+    forbid = bool(getattr(info, "forbid_unknown_fields", False))
+    return {key: (hint, required) for key, hint, required in fields}, forbid

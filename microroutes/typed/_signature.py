@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import SiteError
 
-__all__ = ["BODY", "JSON_MEDIA_TYPE", "QUERY", "HandlerSignature", "read_signature"]
+__all__ = ["BODY", "JSON_MEDIA_TYPE", "QUERY", "Form", "HandlerSignature", "read_signature"]
 
 #: The parameter receiving the decoded request body.
 BODY = "body"
@@ -20,6 +20,16 @@ QUERY = "query"
 #: The media type every typed body accepts.
 JSON_MEDIA_TYPE = "application/json"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Form:
+    """Marks a body that also accepts forms: ``body: Annotated[Model, Form]``.
+
+    A typed body is JSON only by default: a form post needs no CORS preflight,
+    so accepting one is a choice a route makes. ``Model`` must be flat (fields
+    of scalars or lists of them); urlencoded and multipart bodies are then
+    read as it, alongside JSON.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,10 @@ class HandlerSignature:
     arguments: tuple[str, ...] = ()
     #: The default of ``body`` when it has one.
     body_default: Any = None
+    #: True when the body also accepts forms (``Annotated[T, Form]``).
+    body_form: bool = False
+    #: The model classes in ``body`` whose JSON objects may not carry other keys.
+    closed_models: frozenset[type] = frozenset()
 
     @property
     def is_plain(self) -> bool:
@@ -86,7 +100,7 @@ def read_signature(function: object, where: str, params: Collection[str] = ()) -
     annotated_return = signature.return_annotation is not signature.empty
     hints = _type_hints(function, signature, where) if extra or annotated_return else {}
     annotated = {p.name: hints[p.name] for p in extra if p.name in hints}
-    body = annotated.get(BODY)
+    body, body_form = _without_form(annotated.get(BODY))
     body_parameter = signature.parameters.get(BODY)
     has_default = body_parameter is not None and body_parameter.default is not body_parameter.empty
     typed_params = {
@@ -103,7 +117,21 @@ def read_signature(function: object, where: str, params: Collection[str] = ()) -
         returns=hints.get("return"),
         arguments=tuple(p.name for p in extra),
         body_default=body_parameter.default if has_default and body_parameter else None,
+        body_form=body_form,
     )
+
+
+def _without_form(annotation: Any) -> tuple[Any, bool]:
+    """``annotation`` without the :class:`Form` marker, and whether it had one."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return annotation, False
+    inner, *extras = typing.get_args(annotation)
+    kept = [extra for extra in extras if extra is not Form and not isinstance(extra, Form)]
+    if len(kept) == len(extras):
+        return annotation, False
+    if not kept:
+        return inner, True
+    return typing.Annotated.__class_getitem__((inner, *kept)), True
 
 
 def _extra_parameters(signature: inspect.Signature) -> tuple[bool, list[inspect.Parameter]]:

@@ -55,7 +55,7 @@ Slug = Annotated[
 ]
 
 
-class NewPost(Struct, forbid_unknown_fields=True):
+class NewPost(Struct):
     """A post to create, or the whole of one to replace.
 
     Without a slug, one is made from the title.
@@ -66,7 +66,7 @@ class NewPost(Struct, forbid_unknown_fields=True):
     slug: Slug | UnsetType = UNSET
 
 
-class PostPatch(Struct, forbid_unknown_fields=True):
+class PostPatch(Struct):
     """The fields of a post to change; at least one."""
 
     title: Title | UnsetType = UNSET

@@ -1,0 +1,66 @@
+"""How much an error answer about invalid input may list: :class:`ProblemLimits`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+__all__ = ["DEFAULT_PROBLEM_LIMITS", "ProblemLimits"]
+
+#: Longest string kept in one ``loc`` entry or message; the rest is cut off.
+_MAX_TEXT = 200
+_ELLIPSIS = "..."
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemLimits:
+    """Bounds on what a 422 lists, so that its cost and size do not grow with the input.
+
+    ``App(site, problem_limits=ProblemLimits(...))`` sets them for a site, a
+    route module's ``PROBLEM_LIMITS`` for its own handlers.
+    """
+
+    #: Most problems listed; finding them stops there.
+    max_problems: int = 50
+    #: Deepest ``loc`` listed (steps below the body, query or parameter); a
+    #: problem further down is listed at this depth.
+    max_depth: int = 32
+    #: Most bytes of the listed problems as JSON; the list stops before it.
+    max_detail_size: int = 8000
+
+    def __post_init__(self) -> None:
+        for name in ("max_problems", "max_depth", "max_detail_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"ProblemLimits.{name} must be a positive int, got {value!r}")
+
+    def bound(self, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``problems`` cut to :attr:`max_problems` entries and :attr:`max_detail_size` bytes.
+
+        Long strings are shortened; the first problem is always kept.
+        """
+        kept: list[dict[str, Any]] = []
+        size = 2  # the list's brackets
+        encode = msgspec.json.encode
+        for problem in problems[: self.max_problems]:
+            loc = problem["loc"][: self.max_depth + 1]
+            if any(isinstance(step, str) and len(step) > _MAX_TEXT for step in loc):
+                loc = [_short(step) for step in loc]
+            entry = {"loc": loc, "msg": _short(problem["msg"])}
+            size += len(encode(entry)) + 1
+            if kept and size > self.max_detail_size:
+                break
+            kept.append(entry)
+        return kept
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _MAX_TEXT:
+        return value[: _MAX_TEXT - len(_ELLIPSIS)] + _ELLIPSIS
+    return value
+
+
+#: The limits used where nothing else is set.
+DEFAULT_PROBLEM_LIMITS = ProblemLimits()
