@@ -45,7 +45,9 @@ def test_concurrent_first_requests_run_startup_once(make_site) -> None:
 
     first = threading.Thread(target=first_request, args=("first",))
     first.start()
-    hooks = app._hooks.get().__dict__ if app._hooks else {}
+    hooks_module = app.hooks_module()
+    assert hooks_module is not None
+    hooks = hooks_module.__dict__
     assert hooks["ENTERED"].wait(10), "the first request never ran startup()"
     second = threading.Thread(target=first_request, args=("second",))
     second.start()
