@@ -1,4 +1,7 @@
-"""Schema-driven fuzzing: schemathesis against the example blog's own OpenAPI document.
+"""Schema-driven fuzzing: schemathesis against a site's own OpenAPI document.
+
+The example blog by default; ``--site new`` fuzzes a site just made by
+``microroutes new`` instead.
 
     python benchmarks/fuzz_openapi.py [--max-examples 50] [--seed 1] [--phases ...]
 
@@ -57,12 +60,21 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--phases", default="examples,coverage,fuzzing,stateful", help="schemathesis phases"
     )
+    parser.add_argument(
+        "--site",
+        choices=("blog", "new"),
+        default="blog",
+        help="the example blog, or a site just made by 'microroutes new'",
+    )
+    parser.add_argument(
+        "--max-time", type=int, default=None, help="seconds for the whole run (schemathesis)"
+    )
     parser.add_argument("extra", nargs="*", help="more schemathesis arguments (after --)")
     return parser.parse_args(argv)
 
 
-def _serve(database: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
-    """Start the blog; its process, base URL and the output lines read so far."""
+def _serve(site: Path, database: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Start the site; its process, base URL and the output lines read so far."""
     environ = {**os.environ, "BLOG_DB": str(database), "PYTHONUNBUFFERED": "1"}
     environ.pop("BLOG_BASE_URL", None)
     process = subprocess.Popen(
@@ -71,7 +83,7 @@ def _serve(database: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
             "-m",
             "microroutes",
             "serve",
-            str(BLOG),
+            str(site),
             "--host",
             "127.0.0.1",
             "--port",
@@ -97,13 +109,21 @@ def _serve(database: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
                 return process, found.group(1), lines
         time.sleep(0.05)
     process.kill()
-    raise SystemExit("the blog did not start:\n" + "".join(lines))
+    raise SystemExit(f"{site} did not start:\n" + "".join(lines))
 
 
-def fuzz(max_examples: int, seed: int, phases: str, extra: list[str]) -> int:
-    """Serve the blog, fuzz it, stop it; schemathesis's exit status."""
-    with tempfile.TemporaryDirectory(prefix="fuzz-blog-") as scratch:
-        process, url, lines = _serve(Path(scratch) / "blog.sqlite3")
+def _new_site(scratch: Path) -> Path:
+    """A site made by ``microroutes new``, as a newcomer starts one."""
+    site = scratch / "new-site"
+    subprocess.run([sys.executable, "-m", "microroutes", "new", str(site)], check=True)
+    return site
+
+
+def fuzz(max_examples: int, seed: int, phases: str, extra: list[str], site: str = "blog") -> int:
+    """Serve the site, fuzz it, stop it; schemathesis's exit status."""
+    with tempfile.TemporaryDirectory(prefix="fuzz-site-") as scratch:
+        folder = BLOG if site == "blog" else _new_site(Path(scratch))
+        process, url, lines = _serve(folder, Path(scratch) / "blog.sqlite3")
         try:
             config = Path(scratch) / "schemathesis.toml"
             config.write_text(CONFIG, encoding="utf-8")
@@ -148,7 +168,8 @@ def _shortened(text: str, longest: int = 2_000) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    return fuzz(args.max_examples, args.seed, args.phases, args.extra)
+    extra = [*args.extra, "--max-time", str(args.max_time)] if args.max_time else args.extra
+    return fuzz(args.max_examples, args.seed, args.phases, extra, args.site)
 
 
 if __name__ == "__main__":
