@@ -12,11 +12,10 @@ from types import ModuleType, SimpleNamespace
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
-from werkzeug.http import parse_accept_header
 
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
+from .error_pages import ErrorPages, render_error
 from .errors import (
     BadRequest,
     Halt,
@@ -38,8 +37,16 @@ from .loader import (
 )
 from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
+from .negotiation import prefers_html
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
+from .request_ids import (
+    DEFAULT_MAX_REQUEST_ID_LENGTH,
+    ENVIRON_KEY,
+    HEADER,
+    assign_request_id,
+    with_request_id,
+)
 from .response import Response, StreamedBody, to_response
 from .routefile import route_loader
 from .routing import Params, Router, scan_pages
@@ -54,7 +61,6 @@ logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _READ_METHODS = frozenset({"GET", "HEAD"})
-_ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
 _SAFE_QUERY_CHARS = _SAFE_PATH_CHARS + "?%"
 reload_logger = logging.getLogger("microroutes.reload")
@@ -83,6 +89,9 @@ class App:
         client prefers HTML, for an interactive debugger wrapping the app
         (``microroutes dev`` wraps it in werkzeug's); JSON clients still get
         the JSON 500.
+    :param max_request_id_length: longest incoming ``X-Request-ID`` kept as the
+        request's id (``req.id``); a longer or unsafe one is replaced by a new
+        id, and 0 ignores incoming ids.
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -95,6 +104,7 @@ class App:
         reload: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         debugger: bool = False,
+        max_request_id_length: int = DEFAULT_MAX_REQUEST_ID_LENGTH,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -110,6 +120,8 @@ class App:
         self.debugger: bool = debugger
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
+        #: Longest incoming ``X-Request-ID`` kept (0: always make a new id).
+        self.max_request_id_length: int = max_request_id_length
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -121,6 +133,7 @@ class App:
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
+        self._error_pages = ErrorPages(pages, self._package)
         self._site = _Site(self._router, None)  # what every request uses, without reload
         self._versions: Versions[_Site] | None = None
         self._watcher: ChangeWatcher | None = None
@@ -182,15 +195,19 @@ class App:
         return table
 
     def load_all(self) -> None:
-        """Import every route and middleware module now; :class:`SiteError` lists each failure.
+        """Import every route, middleware and error page module now; :class:`SiteError`
+        lists each failure.
 
         Serving imports lazily; call this at start-up to fail fast instead.
         """
         if self._versions is not None and self._versions.current.value.broken is not None:
             raise self._versions.current.value.broken
         problems: dict[str, list[str]] = {}  # each message, with the files whose import hit it
-        for _, endpoint in self._router:
-            lazies: list[LazyModule[Any]] = [endpoint.module, *endpoint.middleware]
+        files: list[list[LazyModule[Any]]] = [
+            [endpoint.module, *endpoint.middleware] for _, endpoint in self._router
+        ]
+        files.append(list(self._error_pages.files))
+        for lazies in files:
             for lazy in lazies:
                 try:
                     lazy.get()
@@ -263,6 +280,7 @@ class App:
             package = versions.current.package.successor()
             try:
                 site = _Site(self._build_router(package), None)
+                self._error_pages = ErrorPages(self.pages_dir, package)
             except SiteError as error:  # requests answer it; the last routes are kept for the log
                 site = _Site(versions.current.value.router, error)
             except OSError as error:  # pages/ moved away while an editor or git works on it
@@ -289,6 +307,7 @@ class App:
         self, environ: dict[str, Any], start_response: StartResponse, site: _Site
     ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
+        request_id = assign_request_id(environ, self.max_request_id_length)
         try:
             if not self._started:
                 self.startup()
@@ -299,8 +318,7 @@ class App:
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _READ_METHODS:
-                        response = _slash_redirect(environ)
-                        return response.to_wsgi(start_response, method == "HEAD")
+                        return _send(_slash_redirect(environ), start_response, method, request_id)
                     path = path.rstrip("/") or "/"
                     found = site.router.match(path)
                 if found is None:
@@ -310,11 +328,11 @@ class App:
                         raise NotFound(f"no route for {path}")
                     if method not in _READ_METHODS:
                         raise MethodNotAllowed(("GET", "HEAD"))
-                    return public.serve(file, environ, start_response)
+                    return public.serve(file, environ, with_request_id(start_response, request_id))
             response = self._dispatch(environ, method, path, *found)
         except BaseException as error:  # error_response() re-raises what must stop the process
             response = self.error_response(error, environ)
-        return response.to_wsgi(start_response, method == "HEAD")
+        return _send(response, start_response, method, request_id)
 
     def _dispatch(
         self,
@@ -397,20 +415,24 @@ class App:
             error = from_werkzeug(error)
         if isinstance(error, Halt):
             try:
-                return _render(error, environ)
+                return render_error(error, environ, self, self._error_pages)
             except Exception as failure:  # a detail that is not JSON, for example
                 error = failure
         if stops_the_process(error):
             raise error
-        if self.debugger and isinstance(error, Exception) and _prefers_html(environ):
+        if self.debugger and isinstance(error, Exception) and prefers_html(environ):
             raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
-        logger.error("unhandled error answering %s", where, exc_info=error)
+        request_id = environ.get(ENVIRON_KEY, "-")
+        logger.error(
+            "unhandled error answering %s (request id %s)", where, request_id, exc_info=error
+        )
         if not self.debug:
-            return _render(HTTPError(500, "internal server error"), environ)
-        text = "".join(traceback.format_exception(error))
-        message = f"{type(error).__name__}: {error}"
-        return _render(HTTPError(500, message, detail=text), environ)
+            answer = HTTPError(500, "internal server error")
+        else:
+            text = "".join(traceback.format_exception(error))
+            answer = HTTPError(500, f"{type(error).__name__}: {error}", detail=text)
+        return render_error(answer, environ, self, self._error_pages)
 
 
 def _problem(item: tuple[str, list[str]]) -> str:
@@ -492,18 +514,10 @@ def _started(response: Response, where: str) -> Response:
     return response
 
 
-def _render(halt: Halt, environ: dict[str, Any]) -> Response:
-    """The response a raised :class:`Halt` or :class:`HTTPError` stands for."""
-    response = Response(status=halt.status, headers=halt.headers)
-    if not isinstance(halt, HTTPError):
-        return response
-    if _prefers_html(environ):
-        return response.html(halt.to_html())
-    return response.json(halt.to_dict())
-
-
-def _prefers_html(environ: dict[str, Any]) -> bool:
-    accept = environ.get("HTTP_ACCEPT")
-    if not accept or "html" not in accept:
-        return False
-    return parse_accept_header(accept, MIMEAccept).best_match(_ERROR_TYPES) == "text/html"
+def _send(
+    response: Response, start_response: StartResponse, method: str, request_id: str
+) -> Iterable[bytes]:
+    """Start ``response``, with the request's id, and return its body."""
+    if response.get_header(HEADER) is None:
+        response.add_header(HEADER, request_id)
+    return response.to_wsgi(start_response, method == "HEAD")

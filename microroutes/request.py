@@ -22,6 +22,8 @@ from werkzeug.wsgi import get_current_url
 
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
+from .negotiation import preferred
+from .request_ids import DEFAULT_MAX_REQUEST_ID_LENGTH, assign_request_id, request_id
 
 if TYPE_CHECKING:
     from .app import App
@@ -170,6 +172,26 @@ class Request:
         """
         method: str = self.environ["REQUEST_METHOD"]
         return method
+
+    @property
+    def id(self) -> str:
+        """This request's id: the client's ``X-Request-ID`` when sane, else a new one.
+
+        The same id is sent back as ``X-Request-ID``, written in the access log
+        and on error log lines, and given as ``"request_id"`` in JSON errors.
+        """
+        return request_id(self.environ) or assign_request_id(
+            self.environ, DEFAULT_MAX_REQUEST_ID_LENGTH
+        )
+
+    def prefers(self, *types: str) -> str | None:
+        """Which of ``types`` the client's ``Accept`` header prefers, ``None`` if none.
+
+        ``req.prefers("text/html", "application/json")``: quality values and
+        specificity decide; on a tie the type given first wins, and without an
+        ``Accept`` header that is the first type.
+        """
+        return preferred(self.environ.get("HTTP_ACCEPT"), types)
 
     @property
     def url(self) -> str:

@@ -11,12 +11,14 @@ Two formats:
     ``%D``), which log analysers such as GoAccess read (one line, wrapped here)::
 
         127.0.0.1 - - [30/Nov/2026:02:10:00 +0000] "GET /api/post/abc?x=1 HTTP/1.1"
-        200 15 "-" "curl/8.5.0" 412
+        200 15 "-" "curl/8.5.0" 412 4f1c0e9a2b7d5c3e8a6f00000001
+
+    The last field is the request's id (``-`` when the app gave it none).
 
 ``json``
     One JSON object per line: ``time`` (ISO 8601, UTC), ``client``, ``method``,
     ``path`` (with the query), ``protocol``, ``status``, ``bytes``,
-    ``duration_ms``, ``referer``, ``user_agent``.
+    ``duration_ms``, ``referer``, ``user_agent``, ``request_id``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
 from ..http import StartResponse
+from ..request_ids import ENVIRON_KEY as _REQUEST_ID
 
 __all__ = ["ACCESS_LOG_FORMATS", "AccessLog", "AccessLogFormat"]
 
@@ -296,7 +299,7 @@ def _combined_line(request: _Request, clock: _SecondClock) -> str:
     return (
         f"{get('REMOTE_ADDR') or '-'} - - [{clock.apache()}] "
         f'"{method} {target} {protocol}" {request.status} {request.sent} '
-        f'"{referer}" "{agent}" {micros}\n'
+        f'"{referer}" "{agent}" {micros} {get(_REQUEST_ID) or "-"}\n'
     )
 
 
@@ -310,7 +313,8 @@ def _escaped_combined_line(request: _Request, clock: _SecondClock, micros: int) 
     agent = _quoted(environ.get("HTTP_USER_AGENT", "-"))
     return (
         f"{environ.get('REMOTE_ADDR') or '-'} - - [{clock.apache()}] "
-        f'"{request_line}" {request.status} {request.sent} "{referer}" "{agent}" {micros}\n'
+        f'"{request_line}" {request.status} {request.sent} "{referer}" "{agent}" {micros}'
+        f" {environ.get(_REQUEST_ID) or '-'}\n"
     )
 
 
@@ -329,5 +333,6 @@ def _json_line(request: _Request, clock: _SecondClock) -> str:
         "duration_ms": round(seconds * 1000, 3),
         "referer": environ.get("HTTP_REFERER"),
         "user_agent": environ.get("HTTP_USER_AGENT"),
+        "request_id": environ.get(_REQUEST_ID),
     }
     return json.dumps(record, ensure_ascii=False) + "\n"
