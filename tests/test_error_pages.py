@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from conftest import client_for, without_request_id
@@ -196,3 +199,24 @@ def test_the_dev_debugger_still_gets_unexpected_errors(make_site) -> None:
         client.get("/fail", headers=HTML)
     # Errors a handler means to answer still get the site's page.
     assert shown(client.get("/missing", headers=HTML)) == "root-error"
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` and move the mtime forward, as an editor saving later would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text)
+    if before and path.stat().st_mtime_ns <= before:
+        os.utime(path, ns=(time.time_ns(), before + 1_000_000))
+
+
+def test_error_pages_reload_in_development(make_site) -> None:
+    site = make_site({"pages/_404.py": page("first"), "pages/ok.py": "def GET(req, res): ..."})
+    client = client_for(App(site, reload=True))
+    assert shown(client.get("/docs/x", headers=HTML)) == "first"
+    _write(site / "pages/_404.py", page("edited"))
+    assert shown(client.get("/docs/x", headers=HTML)) == "edited"
+    _write(site / "pages/docs/_404.py", page("added"))
+    assert shown(client.get("/docs/x", headers=HTML)) == "added"
+    (site / "pages/docs/_404.py").unlink()
+    assert shown(client.get("/docs/x", headers=HTML)) == "edited"
