@@ -354,7 +354,7 @@ class App:
             req.close()
         if isinstance(response.body, bytes):  # the common case, checked inline
             return response
-        body = _started(response, endpoint.route.file).body  # unless a middleware chain did
+        body = _started(response, endpoint.route.file, req.id).body  # unless a middleware did
         if method == "HEAD" and isinstance(body, StreamedBody):
             # Sent with its length: a HEAD answer without one would make a
             # server announce chunks it then never sends (waitress writes
@@ -395,7 +395,8 @@ class App:
         def call_handler() -> Response:
             # The stream's first chunk is pulled inside the chain, so its errors reach
             # the middleware as error responses (with CORS headers, for one).
-            return _started(to_response(table.resolve(method)(req, res), res, file), file)
+            response = to_response(table.resolve(method)(req, res), res, file)
+            return _started(response, file, req.id)
 
         def respond(error: BaseException) -> Response:
             return self.error_response(error, environ)
@@ -506,11 +507,11 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
-def _started(response: Response, where: str) -> Response:
+def _started(response: Response, where: str, request_id: str) -> Response:
     """``response`` with a streamed body's first chunk pulled, so its errors come now."""
     body = response.body
     if not isinstance(body, (bytes, StreamedBody)):
-        response.body = StreamedBody.start(body, where)
+        response.body = StreamedBody.start(body, where, request_id)
     return response
 
 

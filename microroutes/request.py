@@ -349,9 +349,10 @@ class Request:
             return bytes(self.environ["wsgi.input"].read(size))
         except Exception as error:  # each server raises its own kind
             logger.warning(
-                "client error: could not read the body of %s %s: %s: %s",
+                "client error: could not read the body of %s %s (request id %s): %s: %s",
                 self.environ.get("REQUEST_METHOD"),
                 self.path,
+                self.id,
                 type(error).__name__,
                 error,
             )

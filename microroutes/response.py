@@ -372,17 +372,30 @@ class StreamedBody:
     the handler's iterable.
     """
 
-    __slots__ = ("_body", "_first", "_iterator", "_where")
+    __slots__ = ("_body", "_first", "_iterator", "_request_id", "_where")
 
-    def __init__(self, body: Iterable[bytes], iterator: Iterator[bytes], first: Any, where: str):
+    def __init__(
+        self,
+        body: Iterable[bytes],
+        iterator: Iterator[bytes],
+        first: Any,
+        where: str,
+        request_id: str | None = None,
+    ):
         self._body = body
         self._iterator = iterator
         self._first = first
         self._where = where
+        self._request_id = request_id
 
     @classmethod
-    def start(cls, body: Iterable[bytes], where: str) -> StreamedBody:
-        """Pull the first chunk of ``body``, the route file ``where`` returned."""
+    def start(
+        cls, body: Iterable[bytes], where: str, request_id: str | None = None
+    ) -> StreamedBody:
+        """Pull the first chunk of ``body``, the route file ``where`` returned.
+
+        ``request_id`` goes on the log line of an error raised later in the stream.
+        """
         iterator = iter(body)
         try:
             first = next(iterator, _NO_CHUNK)
@@ -391,7 +404,7 @@ class StreamedBody:
         except BaseException:
             _close(body)
             raise
-        return cls(body, iterator, first, where)
+        return cls(body, iterator, first, where, request_id)
 
     def __iter__(self) -> Iterator[bytes]:
         first, self._first = self._first, _NO_CHUNK
@@ -405,7 +418,11 @@ class StreamedBody:
                     return
                 chunk = _as_bytes(chunk, self._where)
             except Exception:
-                logger.exception("error while streaming the body of %s", self._where)
+                logger.exception(
+                    "error while streaming the body of %s (request id %s)",
+                    self._where,
+                    self._request_id or "-",
+                )
                 raise
             except BaseException as error:
                 if stops_the_process(error):
@@ -413,7 +430,12 @@ class StreamedBody:
                 # SystemExit, GeneratorExit or a KeyboardInterrupt outside the main
                 # thread: servers only clean up after an Exception (waitress would
                 # leave the connection open for good), so hand them one.
-                logger.error("error while streaming the body of %s", self._where, exc_info=error)
+                logger.error(
+                    "error while streaming the body of %s (request id %s)",
+                    self._where,
+                    self._request_id or "-",
+                    exc_info=error,
+                )
                 name = type(error).__name__
                 raise RuntimeError(f"{self._where}: the streamed body raised {name}") from error
             yield chunk

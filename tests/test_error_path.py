@@ -261,8 +261,10 @@ def test_a_stream_dying_of_a_base_exception_hands_the_server_an_exception(
     client = client_for(make_site({"pages/dies.py": DYING_STREAM}))
     name = {"exit": "SystemExit", "stop": "GeneratorExit"}[kind]
     with pytest.raises(RuntimeError, match=f"^dies.py: the streamed body raised {name}$"):
-        client.get(f"/dies?kind={kind}")
-    assert caplog.records[-1].getMessage() == "error while streaming the body of dies.py"
+        client.get(f"/dies?kind={kind}", headers={"X-Request-ID": "dies-1"})
+    assert caplog.records[-1].getMessage() == (
+        "error while streaming the body of dies.py (request id dies-1)"
+    )
 
 
 def test_a_keyboard_interrupt_in_a_stream_stops_the_main_thread(make_site) -> None:

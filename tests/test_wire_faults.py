@@ -231,7 +231,11 @@ def test_a_malformed_chunked_body_under_dev_is_a_400_without_traceback(
         }
     }
     assert b"Traceback" not in response.raw
-    assert output_shows(dev_server, "client error: could not read the body of POST /echo: OSError")
+    request_id = response.json()["error"]["request_id"]
+    assert output_shows(
+        dev_server,
+        f"client error: could not read the body of POST /echo (request id {request_id}): OSError",
+    )
 
 
 def test_a_client_leaving_mid_chunked_body_under_dev_is_a_400(dev_server: Server) -> None:
