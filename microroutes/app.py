@@ -43,7 +43,6 @@ from .request import Request, parse_content_length
 from .request_ids import (
     DEFAULT_MAX_REQUEST_ID_LENGTH,
     ENVIRON_KEY,
-    HEADER,
     assign_request_id,
     with_request_id,
 )
@@ -318,7 +317,8 @@ class App:
             if found is None:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _READ_METHODS:
-                        return _send(_slash_redirect(environ), start_response, method, request_id)
+                        response = _slash_redirect(environ)
+                        return response.to_wsgi(start_response, method == "HEAD", request_id)
                     path = path.rstrip("/") or "/"
                     found = site.router.match(path)
                 if found is None:
@@ -332,7 +332,7 @@ class App:
             response = self._dispatch(environ, method, path, *found)
         except BaseException as error:  # error_response() re-raises what must stop the process
             response = self.error_response(error, environ)
-        return _send(response, start_response, method, request_id)
+        return response.to_wsgi(start_response, method == "HEAD", request_id)
 
     def _dispatch(
         self,
@@ -513,12 +513,3 @@ def _started(response: Response, where: str, request_id: str) -> Response:
     if not isinstance(body, (bytes, StreamedBody)):
         response.body = StreamedBody.start(body, where, request_id)
     return response
-
-
-def _send(
-    response: Response, start_response: StartResponse, method: str, request_id: str
-) -> Iterable[bytes]:
-    """Start ``response``, with the request's id, and return its body."""
-    if response.get_header(HEADER) is None:
-        response.add_header(HEADER, request_id)
-    return response.to_wsgi(start_response, method == "HEAD")

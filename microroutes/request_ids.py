@@ -41,32 +41,28 @@ _SAFE = re.compile(r"[A-Za-z0-9\-_.:+/=@]+")
 _HEADER_KEY = "HTTP_X_REQUEST_ID"
 
 
-class _Sequence:
-    """Ids made of a random per-process prefix and a counter: unique, and cheap to make.
-
-    The prefix is drawn again in a forked child, so worker processes never
-    share one.
-    """
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.prefix = os.urandom(10).hex()
-        self.counter = itertools.count()
-
-    def next(self) -> str:
-        return f"{self.prefix}{next(self.counter):08x}"
+def _start_sequence() -> None:
+    """A new random prefix and counter: at import, and in every forked child."""
+    global _prefix, _count
+    _prefix = os.urandom(10).hex() + "-"
+    _count = itertools.count(1).__next__
 
 
-_sequence = _Sequence()
+_prefix = ""
+_count = itertools.count(1).__next__
+_start_sequence()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_sequence.reset)
+    os.register_at_fork(after_in_child=_start_sequence)
 
 
 def new_request_id() -> str:
-    """A new id: 80 random bits for the process, then a counter (28 hex digits at first)."""
-    return _sequence.next()
+    """A new id: 80 random bits drawn once per process, a dash, and a counter.
+
+    ``4f1c0e9a2b7d5c3e8a6f-1``: unique across processes and hosts, and cheap
+    enough to make for every request (a worker forked from a parent draws
+    its own random part).
+    """
+    return _prefix + str(_count())
 
 
 def assign_request_id(environ: dict[str, Any], max_length: int) -> str:
@@ -75,11 +71,10 @@ def assign_request_id(environ: dict[str, Any], max_length: int) -> str:
     ``max_length`` 0 ignores incoming ids altogether.
     """
     incoming = environ.get(_HEADER_KEY)
-    if incoming and len(incoming) <= max_length and _SAFE.fullmatch(incoming):
-        value: str = incoming
-    else:
-        value = _sequence.next()
-    environ[ENVIRON_KEY] = value
+    if incoming is None or len(incoming) > max_length or not _SAFE.fullmatch(incoming):
+        incoming = _prefix + str(_count())
+    environ[ENVIRON_KEY] = incoming
+    value: str = incoming
     return value
 
 

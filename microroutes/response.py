@@ -26,6 +26,7 @@ from werkzeug.urls import iri_to_uri
 from .asyncio_bridge import iterate_async
 from .errors import stops_the_process
 from .http import StartResponse, check_header, check_status, status_line
+from .request_ids import HEADER as _REQUEST_ID
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
@@ -326,20 +327,32 @@ class Response:
             key, "", max_age=0, expires=0, path=path, domain=domain, secure=secure
         )
 
-    def to_wsgi(self, start_response: StartResponse, head: bool = False) -> Iterable[bytes]:
-        """Start the WSGI response and return the body iterable (empty for ``head``)."""
+    def to_wsgi(
+        self, start_response: StartResponse, head: bool = False, request_id: str | None = None
+    ) -> Iterable[bytes]:
+        """Start the WSGI response and return the body iterable (empty for ``head``).
+
+        ``request_id`` is sent as ``X-Request-ID`` unless the response sets that header.
+        """
         status = self._status
         body = self.body
         if not self._headers and type(body) is bytes and status == 200:
-            start_response(
-                "200 OK",
-                [
-                    ("Content-Type", self._content_type or _TEXT),
-                    ("Content-Length", str(len(body))),
-                ],
-            )
+            content_type = ("Content-Type", self._content_type or _TEXT)
+            if request_id is None:
+                start_response("200 OK", [content_type, ("Content-Length", str(len(body)))])
+            else:
+                start_response(
+                    "200 OK",
+                    [
+                        content_type,
+                        ("Content-Length", str(len(body))),
+                        (_REQUEST_ID, request_id),
+                    ],
+                )
             return [] if head else [body]
         headers = self._headers[:] if self._headers else []
+        if request_id is not None and self.get_header(_REQUEST_ID) is None:
+            headers.append((_REQUEST_ID, request_id))
         if status in _NO_BODY_STATUSES:
             _close(body)
             start_response(status_line(status), headers)

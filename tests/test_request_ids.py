@@ -12,7 +12,7 @@ from conftest import client_for
 from microroutes import App
 from microroutes.request_ids import ENVIRON_KEY, new_request_id
 
-MADE = re.compile(r"[0-9a-f]{28,}")
+MADE = re.compile(r"[0-9a-f]{20}-[1-9][0-9]*")
 SITE = {
     "pages/api/who.py": (
         "def GET(req, res):\n"

@@ -11,7 +11,7 @@ Two formats:
     ``%D``), which log analysers such as GoAccess read (one line, wrapped here)::
 
         127.0.0.1 - - [30/Nov/2026:02:10:00 +0000] "GET /api/post/abc?x=1 HTTP/1.1"
-        200 15 "-" "curl/8.5.0" 412 4f1c0e9a2b7d5c3e8a6f00000001
+        200 15 "-" "curl/8.5.0" 412 4f1c0e9a2b7d5c3e8a6f-1042
 
     The last field is the request's id (``-`` when the app gave it none).
 
