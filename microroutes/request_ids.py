@@ -41,18 +41,25 @@ _SAFE = re.compile(r"[A-Za-z0-9\-_.:+/=@]+")
 _HEADER_KEY = "HTTP_X_REQUEST_ID"
 
 
-def _start_sequence() -> None:
-    """A new random prefix and counter: at import, and in every forked child."""
-    global _prefix, _count
-    _prefix = os.urandom(10).hex() + "-"
-    _count = itertools.count(1).__next__
+class _Sequence:
+    """A random prefix drawn once per process and a counter: ids unique across hosts."""
+
+    __slots__ = ("count", "prefix")
+
+    def __init__(self) -> None:
+        self.prefix = ""
+        self.count = itertools.count(1).__next__
+        self.restart()
+
+    def restart(self) -> None:
+        """A new prefix and counter: at import, and in every forked child."""
+        self.prefix = os.urandom(10).hex() + "-"
+        self.count = itertools.count(1).__next__
 
 
-_prefix = ""
-_count = itertools.count(1).__next__
-_start_sequence()
+_sequence = _Sequence()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_start_sequence)
+    os.register_at_fork(after_in_child=_sequence.restart)
 
 
 def new_request_id() -> str:
@@ -62,7 +69,7 @@ def new_request_id() -> str:
     enough to make for every request (a worker forked from a parent draws
     its own random part).
     """
-    return _prefix + str(_count())
+    return _sequence.prefix + str(_sequence.count())
 
 
 def assign_request_id(environ: dict[str, Any], max_length: int) -> str:
@@ -72,7 +79,7 @@ def assign_request_id(environ: dict[str, Any], max_length: int) -> str:
     """
     incoming = environ.get(_HEADER_KEY)
     if incoming is None or len(incoming) > max_length or not _SAFE.fullmatch(incoming):
-        incoming = _prefix + str(_count())
+        incoming = _sequence.prefix + str(_sequence.count())
     environ[ENVIRON_KEY] = incoming
     value: str = incoming
     return value
