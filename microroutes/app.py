@@ -44,6 +44,7 @@ from .request_ids import (
     DEFAULT_MAX_REQUEST_ID_LENGTH,
     ENVIRON_KEY,
     assign_request_id,
+    checked_max_length,
     with_request_id,
 )
 from .response import Response, StreamedBody, to_response
@@ -120,7 +121,7 @@ class App:
         #: Default body limit in bytes (``None``: no limit).
         self.max_body_size: int | None = max_body_size
         #: Longest incoming ``X-Request-ID`` kept (0: always make a new id).
-        self.max_request_id_length: int = max_request_id_length
+        self.max_request_id_length: int = checked_max_length(max_request_id_length)
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.

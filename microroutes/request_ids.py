@@ -24,6 +24,7 @@ __all__ = [
     "HEADER",
     "SAFE_CHARACTERS",
     "assign_request_id",
+    "checked_max_length",
     "new_request_id",
     "request_id",
     "with_request_id",
@@ -60,6 +61,13 @@ class _Sequence:
 _sequence = _Sequence()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_sequence.restart)
+
+
+def checked_max_length(value: int) -> int:
+    """``value`` as a length limit for incoming ids; :class:`ValueError` unless an int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_request_id_length must be a whole number >= 0, not {value!r}")
+    return value
 
 
 def new_request_id() -> str:

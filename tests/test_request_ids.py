@@ -70,6 +70,12 @@ def test_the_length_limit_is_configurable_and_zero_ignores_incoming_ids(site) ->
     assert MADE.fullmatch(never.get("/api/who", headers={"X-Request-ID": "abc"}).json["id"])
 
 
+@pytest.mark.parametrize("limit", [-1, 1.5, "128", True, None])
+def test_a_bad_length_limit_is_refused(site, limit: object) -> None:
+    with pytest.raises(ValueError, match="max_request_id_length must be a whole number >= 0"):
+        App(site, max_request_id_length=limit)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
