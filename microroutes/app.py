@@ -13,13 +13,12 @@ from types import ModuleType, SimpleNamespace
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
-from werkzeug.http import parse_accept_header
 
 from .appfile import APP_FILE, AppFile, read_app_file
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .debug_access import HIDE_INTERNALS
+from .error_pages import ErrorPages, render_error
 from .errors import (
     BadRequest,
     Halt,
@@ -41,9 +40,17 @@ from .loader import (
 )
 from .methods import Handler, MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
+from .negotiation import prefers_html
 from .providers import Providers
 from .reloader import Changes, ChangeWatcher, SiteVersion, Versions
 from .request import Request, parse_content_length
+from .request_ids import (
+    DEFAULT_MAX_REQUEST_ID_LENGTH,
+    ENVIRON_KEY,
+    assign_request_id,
+    checked_max_length,
+    with_request_id,
+)
 from .response import Response, StreamedBody, to_response
 from .routefile import RouteDefaults, route_loader
 from .routing import Params, Router, scan_pages
@@ -59,7 +66,6 @@ logger = logging.getLogger("microroutes")
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _READ_METHODS = frozenset({"GET", "HEAD"})
-_ERROR_TYPES = ["application/json", "text/html"]
 _SAFE_PATH_CHARS = "/!$&'()*+,;=:@-._~"
 _SAFE_QUERY_CHARS = _SAFE_PATH_CHARS + "?%"
 reload_logger = logging.getLogger("microroutes.reload")
@@ -96,6 +102,9 @@ class App:
     :param head_drain_chunks: how many chunks of a streamed body a ``HEAD``
         runs to measure its ``Content-Length``; a longer stream is closed and
         answered without a length (see ``docs/methods.md``).
+    :param max_request_id_length: longest incoming ``X-Request-ID`` kept as the
+        request's id (``req.id``); a longer or unsafe one is replaced by a new
+        id, and 0 ignores incoming ids.
     :raises SiteError: no ``pages/`` folder, or a malformed route file name.
     :raises RouteConflictError: two route files claim the same URLs.
     """
@@ -111,6 +120,7 @@ class App:
         head_drain_chunks: int = DEFAULT_HEAD_DRAIN_CHUNKS,
         problem_limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
         allow_unknown_fields: bool = False,
+        max_request_id_length: int = DEFAULT_MAX_REQUEST_ID_LENGTH,
     ) -> None:
         site = Path(site_dir).resolve()
         pages = site / "pages"
@@ -131,6 +141,8 @@ class App:
         self.problem_limits: ProblemLimits = problem_limits
         #: Typed JSON bodies may carry keys no field takes.
         self.allow_unknown_fields: bool = allow_unknown_fields
+        #: Longest incoming ``X-Request-ID`` kept (0: always make a new id).
+        self.max_request_id_length: int = checked_max_length(max_request_id_length)
         #: Shared objects for the app's lifetime (a database pool, settings...),
         #: set up by ``pages/_app.py``'s ``startup(app)``; handlers reach it as
         #: ``req.app.state``. It survives reloads.
@@ -143,6 +155,7 @@ class App:
         self._started = False
         self._lifecycle_lock = threading.Lock()
         self._router: Router[Endpoint[Middleware]] = self._build_router(self._package)
+        self._error_pages = ErrorPages(pages, self._package)
         self._site = _Site(self._router, None)  # what every request uses, without reload
         self._versions: Versions[_Site] | None = None
         self._watcher: ChangeWatcher | None = None
@@ -245,7 +258,8 @@ class App:
         return table
 
     def load_all(self) -> None:
-        """Import every route and middleware module now; :class:`SiteError` lists each failure.
+        """Import every route, middleware and error page module now; :class:`SiteError`
+        lists each failure.
 
         Serving imports lazily; call this at start-up to fail fast instead.
         """
@@ -255,6 +269,7 @@ class App:
         layer = self._layer_file
         files: list[list[LazyModule[Any]]] = [[layer]] if layer is not None else []
         files.extend([endpoint.module, *endpoint.middleware] for _, endpoint in self._router)
+        files.append(list(self._error_pages.files))
         for lazies in files:
             for lazy in lazies:
                 try:
@@ -331,6 +346,7 @@ class App:
             layer_file = self._layer_file
             try:
                 site = _Site(self._build_router(package), None)
+                self._error_pages = ErrorPages(self.pages_dir, package)
             except SiteError as error:  # requests answer it; the last routes are kept for the log
                 site = _Site(versions.current.value.router, error)
             except OSError as error:  # pages/ moved away while an editor or git works on it
@@ -359,6 +375,7 @@ class App:
         self, environ: dict[str, Any], start_response: StartResponse, site: _Site
     ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
+        request_id = assign_request_id(environ, self.max_request_id_length)
         try:
             if not self._started:
                 self.startup()
@@ -370,7 +387,7 @@ class App:
                 if len(path) > 1 and path.endswith("/"):
                     if method in _READ_METHODS:
                         response = _slash_redirect(environ)
-                        return response.to_wsgi(start_response, method == "HEAD")
+                        return response.to_wsgi(start_response, method == "HEAD", request_id)
                     path = path.rstrip("/") or "/"
                     found = site.router.match(path)
                 if found is None:
@@ -380,11 +397,11 @@ class App:
                         raise NotFound(f"no route for {path}")
                     if method not in _READ_METHODS:
                         raise MethodNotAllowed(("GET", "HEAD"))
-                    return public.serve(file, environ, start_response)
+                    return public.serve(file, environ, with_request_id(start_response, request_id))
             response = self._dispatch(environ, method, path, *found)
         except BaseException as error:  # error_response() re-raises what must stop the process
             response = self.error_response(error, environ)
-        return response.to_wsgi(start_response, method == "HEAD")
+        return response.to_wsgi(start_response, method == "HEAD", request_id)
 
     def _dispatch(
         self,
@@ -404,7 +421,7 @@ class App:
             response = self._call(endpoint, loaded.table, method, req, environ)
             if isinstance(response.body, bytes):  # the common case, checked inline
                 return response
-            body = _started(response, endpoint.route.file).body  # unless a middleware chain did
+            body = _started(response, endpoint.route.file, req.id).body  # unless a middleware did
         except BaseException as error:  # error_response() re-raises what must stop the process
             return self.error_response(error, environ, req=req)
         finally:
@@ -448,7 +465,7 @@ class App:
             # The stream's first chunk is pulled inside the chain, so its errors reach
             # the middleware as they are (and CORS headers reach their answers).
             answer = (handler or table.resolve(method))(req, res)
-            return _started(to_response(answer, res, file), file)
+            return _started(to_response(answer, res, file), file, req.id)
 
         def respond(error: BaseException) -> Response:
             return self.error_response(error, environ, req=req)
@@ -482,21 +499,25 @@ class App:
                 error = mapped
         if isinstance(error, Halt):
             try:
-                return _render(error, environ)
+                return render_error(error, environ, self, self._error_pages, req)
             except Exception as failure:  # a detail that is not JSON, for example
                 error = failure
         if stops_the_process(error):
             raise error
         internals = not environ.get(HIDE_INTERNALS)  # a remote client of a dev server
-        if self.debugger and internals and isinstance(error, Exception) and _prefers_html(environ):
+        if self.debugger and internals and isinstance(error, Exception) and prefers_html(environ):
             raise error  # the interactive debugger wrapping the app shows it
         where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
-        logger.error("unhandled error answering %s", where, exc_info=error)
+        request_id = environ.get(ENVIRON_KEY, "-")
+        logger.error(
+            "unhandled error answering %s (request id %s)", where, request_id, exc_info=error
+        )
         if not (self.debug and internals):
-            return _render(HTTPError(500, "internal server error"), environ)
-        text = "".join(traceback.format_exception(error))
-        message = f"{type(error).__name__}: {error}"
-        return _render(HTTPError(500, message, detail=text), environ)
+            answer = HTTPError(500, "internal server error")
+        else:
+            text = "".join(traceback.format_exception(error))
+            answer = HTTPError(500, f"{type(error).__name__}: {error}", detail=text)
+        return render_error(answer, environ, self, self._error_pages, req)
 
     def _bare_request(self, environ: dict[str, Any]) -> Request:
         """A request for an error met before routing (no path parameters)."""
@@ -593,26 +614,9 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
-def _started(response: Response, where: str) -> Response:
+def _started(response: Response, where: str, request_id: str) -> Response:
     """``response`` with a streamed body's first chunk pulled, so its errors come now."""
     body = response.body
     if not isinstance(body, (bytes, StreamedBody)):
-        response.body = StreamedBody.start(body, where)
+        response.body = StreamedBody.start(body, where, request_id)
     return response
-
-
-def _render(halt: Halt, environ: dict[str, Any]) -> Response:
-    """The response a raised :class:`Halt` or :class:`HTTPError` stands for."""
-    response = Response(status=halt.status, headers=halt.headers)
-    if not isinstance(halt, HTTPError):
-        return response
-    if _prefers_html(environ):
-        return response.html(halt.to_html())
-    return response.json(halt.to_dict())
-
-
-def _prefers_html(environ: dict[str, Any]) -> bool:
-    accept = environ.get("HTTP_ACCEPT")
-    if not accept or "html" not in accept:
-        return False
-    return parse_accept_header(accept, MIMEAccept).best_match(_ERROR_TYPES) == "text/html"

@@ -22,6 +22,8 @@ from werkzeug.wsgi import get_current_url
 from .bodies import JSON_MEDIA_TYPES, decode_json, is_json, media_type, refuse_media_type
 from .bodylimit import DEFAULT_MAX_BODY_SIZE, check_body_size
 from .errors import BadRequest, ContentTooLarge, UnsupportedMediaType
+from .negotiation import preferred
+from .request_ids import DEFAULT_MAX_REQUEST_ID_LENGTH, assign_request_id, request_id
 from .state import RequestState
 
 if TYPE_CHECKING:
@@ -162,6 +164,26 @@ class Request:
         """
         method: str = self.environ["REQUEST_METHOD"]
         return method
+
+    @property
+    def id(self) -> str:
+        """This request's id: the client's ``X-Request-ID`` when sane, else a new one.
+
+        The same id is sent back as ``X-Request-ID``, written in the access log
+        and on error log lines, and given as ``"request_id"`` in JSON errors.
+        """
+        return request_id(self.environ) or assign_request_id(
+            self.environ, DEFAULT_MAX_REQUEST_ID_LENGTH
+        )
+
+    def prefers(self, *types: str) -> str | None:
+        """Which of ``types`` the client's ``Accept`` header prefers, ``None`` if none.
+
+        ``req.prefers("text/html", "application/json")``: quality values and
+        specificity decide; on a tie the type given first wins, and without an
+        ``Accept`` header that is the first type.
+        """
+        return preferred(self.environ.get("HTTP_ACCEPT"), types)
 
     @property
     def url(self) -> str:
@@ -313,9 +335,10 @@ class Request:
             return bytes(self.environ["wsgi.input"].read(size))
         except Exception as error:  # each server raises its own kind
             logger.warning(
-                "client error: could not read the body of %s %s: %s: %s",
+                "client error: could not read the body of %s %s (request id %s): %s: %s",
                 self.environ.get("REQUEST_METHOD"),
                 self.path,
+                self.id,
                 type(error).__name__,
                 error,
             )

@@ -26,6 +26,7 @@ from werkzeug.urls import iri_to_uri
 from .asyncio_bridge import iterate_async
 from .errors import stops_the_process
 from .http import StartResponse, check_header, check_status, status_line
+from .request_ids import HEADER as _REQUEST_ID
 
 __all__ = ["Response", "StreamedBody", "dump_json", "to_response"]
 
@@ -326,20 +327,32 @@ class Response:
             key, "", max_age=0, expires=0, path=path, domain=domain, secure=secure
         )
 
-    def to_wsgi(self, start_response: StartResponse, head: bool = False) -> Iterable[bytes]:
-        """Start the WSGI response and return the body iterable (empty for ``head``)."""
+    def to_wsgi(
+        self, start_response: StartResponse, head: bool = False, request_id: str | None = None
+    ) -> Iterable[bytes]:
+        """Start the WSGI response and return the body iterable (empty for ``head``).
+
+        ``request_id`` is sent as ``X-Request-ID`` unless the response sets that header.
+        """
         status = self._status
         body = self.body
         if not self._headers and type(body) is bytes and status == 200:
-            start_response(
-                "200 OK",
-                [
-                    ("Content-Type", self._content_type or _TEXT),
-                    ("Content-Length", str(len(body))),
-                ],
-            )
+            content_type = ("Content-Type", self._content_type or _TEXT)
+            if request_id is None:
+                start_response("200 OK", [content_type, ("Content-Length", str(len(body)))])
+            else:
+                start_response(
+                    "200 OK",
+                    [
+                        content_type,
+                        ("Content-Length", str(len(body))),
+                        (_REQUEST_ID, request_id),
+                    ],
+                )
             return [] if head else [body]
         headers = self._headers[:] if self._headers else []
+        if request_id is not None and self.get_header(_REQUEST_ID) is None:
+            headers.append((_REQUEST_ID, request_id))
         if status in _NO_BODY_STATUSES:
             _close(body)
             start_response(status_line(status), headers)
@@ -372,17 +385,30 @@ class StreamedBody:
     the handler's iterable.
     """
 
-    __slots__ = ("_body", "_first", "_iterator", "_where")
+    __slots__ = ("_body", "_first", "_iterator", "_request_id", "_where")
 
-    def __init__(self, body: Iterable[bytes], iterator: Iterator[bytes], first: Any, where: str):
+    def __init__(
+        self,
+        body: Iterable[bytes],
+        iterator: Iterator[bytes],
+        first: Any,
+        where: str,
+        request_id: str | None = None,
+    ):
         self._body = body
         self._iterator = iterator
         self._first = first
         self._where = where
+        self._request_id = request_id
 
     @classmethod
-    def start(cls, body: Iterable[bytes], where: str) -> StreamedBody:
-        """Pull the first chunk of ``body``, the route file ``where`` returned."""
+    def start(
+        cls, body: Iterable[bytes], where: str, request_id: str | None = None
+    ) -> StreamedBody:
+        """Pull the first chunk of ``body``, the route file ``where`` returned.
+
+        ``request_id`` goes on the log line of an error raised later in the stream.
+        """
         iterator = iter(body)
         try:
             first = next(iterator, _NO_CHUNK)
@@ -391,7 +417,7 @@ class StreamedBody:
         except BaseException:
             _close(body)
             raise
-        return cls(body, iterator, first, where)
+        return cls(body, iterator, first, where, request_id)
 
     def __iter__(self) -> Iterator[bytes]:
         first, self._first = self._first, _NO_CHUNK
@@ -405,7 +431,11 @@ class StreamedBody:
                     return
                 chunk = _as_bytes(chunk, self._where)
             except Exception:
-                logger.exception("error while streaming the body of %s", self._where)
+                logger.exception(
+                    "error while streaming the body of %s (request id %s)",
+                    self._where,
+                    self._request_id or "-",
+                )
                 raise
             except BaseException as error:
                 if stops_the_process(error):
@@ -413,7 +443,12 @@ class StreamedBody:
                 # SystemExit, GeneratorExit or a KeyboardInterrupt outside the main
                 # thread: servers only clean up after an Exception (waitress would
                 # leave the connection open for good), so hand them one.
-                logger.error("error while streaming the body of %s", self._where, exc_info=error)
+                logger.error(
+                    "error while streaming the body of %s (request id %s)",
+                    self._where,
+                    self._request_id or "-",
+                    exc_info=error,
+                )
                 name = type(error).__name__
                 raise RuntimeError(f"{self._where}: the streamed body raised {name}") from error
             yield chunk

@@ -42,6 +42,7 @@ validating client for ``app``). A module defining its own ``app`` or
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -55,7 +56,14 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from microroutes import App
 from microroutes.testing import Client
 
-__all__ = ["ECHO_ROUTE", "client_for", "environ_for", "write_files", "wsgi_call"]
+__all__ = [
+    "ECHO_ROUTE",
+    "client_for",
+    "environ_for",
+    "without_request_id",
+    "write_files",
+    "wsgi_call",
+]
 
 #: A route answering ``{"file": <path relative to pages/>, "params": req.params}``.
 ECHO_ROUTE = """\
@@ -156,3 +164,18 @@ def pg_url(postgres: Postgres) -> Iterator[str]:
     """The URL of a new, empty database for this test (dropped after it)."""
     with postgres.database() as url:
         yield url
+
+
+def without_request_id(body: Any) -> Any:
+    """A JSON error body (parsed, or bytes/text) with its ``request_id`` checked and dropped.
+
+    Error bodies carry the request's id (``{"error": {..., "request_id": "..."}}``);
+    tests comparing a whole body compare the rest with this.
+    """
+    if isinstance(body, (bytes, str)):
+        body = json.loads(body)
+    error = dict(body["error"])
+    request_id = error.pop("request_id")
+    assert isinstance(request_id, str), body
+    assert request_id, body
+    return {**body, "error": error}

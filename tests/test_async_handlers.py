@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import client_for, write_files
+from conftest import client_for, without_request_id, write_files
 
 from microroutes import App
 from microroutes.asyncio_bridge import bridge_handler, is_async_callable, run_awaitable
@@ -179,12 +179,14 @@ def test_an_async_iterable_body_is_streamed_from_sync_and_async_handlers(client)
 def test_errors_in_async_handlers_render_like_sync_ones(client) -> None:
     conflict = client.get("/api/fails")
     assert conflict.status_code == 409
-    assert conflict.json == {
+    assert without_request_id(conflict.json) == {
         "error": {"status": 409, "message": "taken", "detail": {"name": "abc"}}
     }
     failure = client.post("/api/fails")
     assert failure.status_code == 500
-    assert failure.json == {"error": {"status": 500, "message": "internal server error"}}
+    assert without_request_id(failure.json) == {
+        "error": {"status": 500, "message": "internal server error"}
+    }
 
 
 def test_requests_one_after_another_reuse_one_event_loop(client) -> None:

@@ -606,7 +606,7 @@ def test_missing_post_page_is_404_as_html_for_browsers(client: Client) -> None:
     response = client.get("/posts/missing", headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "no such post" in response.get_data(as_text=True)
+    assert "<h1>No such post</h1>" in response.get_data(as_text=True)  # the blog's own page
     error_of(client.get("/posts/missing"), 404)
 
 
@@ -811,3 +811,23 @@ def test_a_million_posts_stream_as_an_index_of_parts(
     assert len(parts) == -(-total // 50_000)
     last = client.get(f"/sitemaps/{len(parts)}.xml").get_data()
     assert len(sitemap_locs(last)) == total - 50_000 * (len(parts) - 1)
+
+
+def test_browsers_get_the_blog_s_error_pages_in_its_layout(client: Client) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    post = client.get("/posts/not-there", headers=browser)
+    assert (post.status_code, post.mimetype) == (404, "text/html")
+    assert "<h1>No such post</h1>" in post.text
+    assert '<link rel="stylesheet" href="/style.css">' in post.text
+    assert "<code>/posts/not-there</code>" in post.text
+    page = client.get("/no/such/<page>", headers=browser)
+    assert page.status_code == 404
+    assert "<h1>No such page</h1>" in page.text
+    assert "&lt;page&gt;" in page.text
+    assert "<page>" not in page.text
+    bad = client.get("/?page=zero", headers=browser)
+    assert bad.status_code == 422
+    assert "<h1>Error 422</h1>" in bad.text
+    assert f"<code>{bad.headers['X-Request-ID']}</code>" in bad.text
+    # API clients keep the JSON errors.
+    assert client.get("/posts/not-there").json["error"]["message"] == "no such post"

@@ -178,6 +178,13 @@ def test_html_pages_and_the_stylesheet(blog: Blog) -> None:
     missing = blog.request("GET", "/posts/not-there", headers={"Accept": "text/html"})
     assert missing.status == 404
     assert missing.headers["Content-Type"].startswith("text/html")
+    # The blog's own 404 page, in its layout.
+    assert b"<h1>No such post</h1>" in missing.body
+    assert b'href="/style.css"' in missing.body
+    refused = blog.request("DELETE", "/posts/not-there", headers={"Accept": "text/html"})
+    assert refused.status == 405
+    assert b"<h1>Error 405</h1>" in refused.body
+    assert refused.headers["X-Request-ID"].encode() in refused.body
 
 
 def test_sitemap_lists_every_post(blog: Blog) -> None:

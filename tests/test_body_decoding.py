@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import client_for, environ_for, write_files, wsgi_call
+from conftest import client_for, environ_for, without_request_id, write_files, wsgi_call
 from werkzeug.serving import DechunkedInput
 
 from microroutes import App
@@ -204,7 +204,7 @@ def test_a_body_the_server_cannot_read_is_a_400_logged_as_a_client_error(
     caplog.set_level(logging.INFO, logger="microroutes")
     status, _, body = wsgi_call(App(site, debug=True), _chunked_environ(data))
     assert status.startswith("400 ")
-    assert json.loads(body) == {
+    assert without_request_id(json.loads(body)) == {
         "error": {
             "status": 400,
             "message": "the request body could not be read: malformed or cut short",

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import without_request_id
 from servers import Server, running
 
 from microroutes.debug_access import is_loopback, reachable_from_outside
@@ -114,7 +115,7 @@ def _remote_attempts(address: str, port: int, secret: str) -> None:
             _assert_no_internals(body)
             status, head, body = _raw(address, port, line, headers)
             assert status == 500
-            assert json.loads(body) == {
+            assert without_request_id(json.loads(body)) == {
                 "error": {"status": 500, "message": "internal server error"}
             }
         # Neither the console nor the debugger's commands answer.

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import client_for, environ_for, write_files
+from conftest import client_for, environ_for, without_request_id, write_files
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 import microroutes
@@ -106,7 +106,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_401_from_the_documented_composition_carries_cors_headers(client: Client) -> None:
     refused = client.get("/api/private/data", headers=BROWSER)
-    assert (refused.status_code, refused.json) == (
+    assert (refused.status_code, without_request_id(refused.json)) == (
         401,
         {"error": {"status": 401, "message": "sign in first"}},
     )
@@ -147,7 +147,7 @@ def test_error_responses_inside_cors_carry_cors_headers(
     assert response.status_code == status
     assert response.json["error"]["status"] == status
     if status == 500:
-        assert response.json == GENERIC_500
+        assert without_request_id(response.json) == GENERIC_500
         assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert response.headers["X-Seen-Status"] == str(status)
@@ -167,7 +167,7 @@ def test_a_werkzeug_error_without_middleware_is_our_json_400(make_site) -> None:
     app = App(make_site({"pages/missing.py": FAILING_ROUTES["missing.py"]}))
     assert [route.middleware for route in app.routes()] == [()]
     response = client_for(app).get("/missing")
-    assert (response.status_code, response.json) == (
+    assert (response.status_code, without_request_id(response.json)) == (
         400,
         {"error": {"status": 400, "message": "missing parameter 'q'"}},
     )
@@ -190,7 +190,7 @@ def test_error_response_turns_any_exception_into_a_response(
     for error, status in cases:
         assert app.error_response(error, environ).status_code == status
     assert [r.getMessage() for r in caplog.records] == [
-        "unhandled error answering GET /anything"
+        "unhandled error answering GET /anything (request id -)"
     ] * 3
 
 
@@ -261,8 +261,10 @@ def test_a_stream_dying_of_a_base_exception_hands_the_server_an_exception(
     client = client_for(make_site({"pages/dies.py": DYING_STREAM}))
     name = {"exit": "SystemExit", "stop": "GeneratorExit"}[kind]
     with pytest.raises(RuntimeError, match=f"^dies.py: the streamed body raised {name}$"):
-        client.get(f"/dies?kind={kind}")
-    assert caplog.records[-1].getMessage() == "error while streaming the body of dies.py"
+        client.get(f"/dies?kind={kind}", headers={"X-Request-ID": "dies-1"})
+    assert caplog.records[-1].getMessage() == (
+        "error while streaming the body of dies.py (request id dies-1)"
+    )
 
 
 def test_a_keyboard_interrupt_in_a_stream_stops_the_main_thread(make_site) -> None:
@@ -284,5 +286,5 @@ def test_an_http_error_that_cannot_render_is_a_logged_500(
         }
     )
     response = client_for(site).get("/odd")
-    assert (response.status_code, response.json) == (500, GENERIC_500)
+    assert (response.status_code, without_request_id(response.json)) == (500, GENERIC_500)
     assert "object is not JSON serializable" in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import without_request_id
 
 from microroutes import App, SiteError
 from microroutes.testing import Client
@@ -85,7 +86,7 @@ def client(make_site) -> Client:
 def test_mapped_exceptions_answer_as_mapped(client, raised: str, status: int, message: str) -> None:
     answer = client.get("/boom", query_string={"raise": raised})
     assert answer.status_code == status
-    assert answer.json == {"error": {"status": status, "message": message}}
+    assert without_request_id(answer.json) == {"error": {"status": status, "message": message}}
 
 
 def test_an_instance_answer_keeps_its_headers_and_is_not_shared(client) -> None:
@@ -107,7 +108,9 @@ def test_unmapped_or_failing_answers_are_logged_500s(client, caplog, raised: str
     with caplog.at_level(logging.ERROR, logger="microroutes"):
         answer = client.get("/boom", query_string={"raise": raised})
     assert answer.status_code == 500
-    assert answer.json == {"error": {"status": 500, "message": "internal server error"}}
+    assert without_request_id(answer.json) == {
+        "error": {"status": 500, "message": "internal server error"}
+    }
     assert [r for r in caplog.records if r.levelno == logging.ERROR]
 
 
@@ -146,7 +149,7 @@ def test_the_map_applies_to_providers_middleware_and_stream_starts(make_site) ->
     for where in ("provider", "middleware", "stream"):
         answer = client.get(f"/api/rows?{where}=1")
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "1"), where
-        assert answer.json == {"error": {"status": 503, "message": "down"}}
+        assert without_request_id(answer.json) == {"error": {"status": 503, "message": "down"}}
 
 
 def test_middleware_catches_the_handlers_exception_itself(make_site) -> None:
@@ -170,7 +173,9 @@ def test_middleware_catches_the_handlers_exception_itself(make_site) -> None:
     )
     client = Client(App(site))
     conflict = client.post("/items")
-    assert conflict.json == {"error": {"status": 409, "message": "translated KeyError"}}
+    assert without_request_id(conflict.json) == {
+        "error": {"status": 409, "message": "translated KeyError"}
+    }
     assert client.put("/items").status_code == 500
 
 

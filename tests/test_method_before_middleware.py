@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import without_request_id
+
 from microroutes import App
 from microroutes.testing import Client
 
@@ -45,7 +47,9 @@ def test_405_comes_before_middleware_and_providers(make_site) -> None:
     refused = client.post("/items")
     assert refused.status_code == 405
     assert refused.headers["Allow"] == "GET, HEAD, OPTIONS"
-    assert refused.json == {"error": {"status": 405, "message": "Method Not Allowed"}}
+    assert without_request_id(refused.json) == {
+        "error": {"status": 405, "message": "Method Not Allowed"}
+    }
     assert client.delete("/any").headers["Allow"] == "GET, HEAD, PUT, OPTIONS"
     raw = Client(app, validate=False)  # wsgiref.validate warns on unknown methods
     assert raw.open("/items", method="get").status_code == 405  # methods are case-sensitive

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import write_files
+from conftest import without_request_id, write_files
 
 from microroutes import App, SiteError, allow, handles
 from microroutes.errors import HTTPStatus, MethodNotAllowed
@@ -337,7 +337,9 @@ def test_broken_module_is_500_and_logged(client, caplog, path, file, fragment) -
     caplog.set_level(logging.ERROR, logger="microroutes")
     response = client.get(path)
     assert response.status_code == 500
-    assert response.json == {"error": {"status": 500, "message": "internal server error"}}
+    assert without_request_id(response.json) == {
+        "error": {"status": 500, "message": "internal server error"}
+    }
     assert file.encode() not in response.data
     errors = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], SiteError)]
     assert errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import without_request_id
 
 from microroutes import App, SiteError
 from microroutes.cli import main
@@ -66,7 +67,9 @@ def test_group_middleware_short_circuits_without_reaching_the_handler(site) -> N
     client = Client(App(site))
     refused = client.get("/dashboard")
     assert refused.status_code == 401
-    assert refused.json == {"error": {"status": 401, "message": "sign in first"}}
+    assert without_request_id(refused.json) == {
+        "error": {"status": 401, "message": "sign in first"}
+    }
     # The root middleware still post-processes the refusal.
     assert refused.headers["X-Trace"] == "in:root out:root"
     allowed = client.get("/dashboard", headers={"Authorization": "Bearer ok"})

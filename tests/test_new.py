@@ -19,6 +19,9 @@ CREATED = {
     "pages/api/hello.py",
     "pages/api/openapi.json.py",
     "pages/_app.py",
+    "pages/_layout.py",
+    "pages/_404.py",
+    "pages/_error.py",
     "public/robots.txt",
     "tests/test_site.py",
 }
@@ -65,7 +68,7 @@ def test_new_site_passes_its_own_tests(tmp_path: Path) -> None:
     assert "microroutes dev" in result.stdout
     tests = _run_site_tests(site)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "7 passed" in tests.stdout
+    assert "8 passed" in tests.stdout
     assert "mysite" in (site / "README.md").read_text()
 
 
@@ -103,9 +106,9 @@ def test_any_folder_name_gives_a_site_whose_tests_pass(tmp_path: Path, name: str
     assert result.returncode == 0, result.stderr
     tests = _run_site_tests(site)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "7 passed" in tests.stdout
+    assert "8 passed" in tests.stdout
     assert list(tmp_path.rglob("pwned")) == []  # no payload ran
-    page = (site / "pages" / "index.py").read_text(encoding="utf-8")
+    page = (site / "pages" / "_layout.py").read_text(encoding="utf-8")
     assert f"SITE_NAME = {name!r}\n" in page
     readme = (site / "README.md").read_bytes().decode("utf-8")  # no newline translation
     heading, after_heading, *_ = readme.split("\n")
@@ -190,7 +193,7 @@ def test_a_folder_name_that_is_not_utf_8_is_written_as_text(tmp_path: Path) -> N
         pytest.skip("this file system refuses names that are not UTF-8")
     result = run_command("new", str(site), errors="surrogateescape")
     assert result.returncode == 0, result.stderr
-    for name in ("pages/index.py", "tests/test_site.py"):
+    for name in ("pages/_layout.py", "tests/test_site.py"):
         source = (site / name).read_bytes().decode("utf-8")
         assert "SITE_NAME = 'caf\ufffd'\n" in source
         compile(source, name, "exec")

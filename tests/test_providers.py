@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from conftest import without_request_id
 
 from microroutes import App, SiteError
 from microroutes.cli import main
@@ -142,7 +143,9 @@ def test_a_provider_raising_an_http_error_answers_with_it(provided_site) -> None
     )
     answer = client.get("/me", headers={"Authorization": "Bearer bad"})
     assert answer.status_code == 401
-    assert answer.json == {"error": {"status": 401, "message": "a valid bearer token is required"}}
+    assert without_request_id(answer.json) == {
+        "error": {"status": 401, "message": "a valid bearer token is required"}
+    }
 
 
 def test_generator_provider_commits_after_a_response(provided_site) -> None:

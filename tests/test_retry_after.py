@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import without_request_id
 
 from microroutes import App, HTTPError, ServiceUnavailable, TooManyRequests
 from microroutes.testing import Client
@@ -28,7 +29,9 @@ def test_retry_after_becomes_a_header(make_site) -> None:
     client = Client(App(site))
     busy = client.get("/busy")
     assert (busy.status_code, busy.headers["Retry-After"]) == (503, "3")
-    assert busy.json == {"error": {"status": 503, "message": "the database is busy"}}
+    assert without_request_id(busy.json) == {
+        "error": {"status": 503, "message": "the database is busy"}
+    }
     slow = client.get("/slow_down")
     assert (slow.status_code, slow.headers["Retry-After"]) == (429, "30")
     assert slow.json["error"]["message"] == "Too Many Requests"

@@ -87,7 +87,7 @@ COMBINED = re.compile(
     r"^(?P<client>\S+) - - \[(?P<time>[^\]]+)\] "
     r'"(?P<method>\S+) (?P<target>\S+) (?P<protocol>[^"]+)" '
     r'(?P<status>\d{3}) (?P<bytes>\d+) "(?P<referer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)" '
-    r"(?P<micros>\d+)$"
+    r"(?P<micros>\d+) (?P<request_id>\S+)$"
 )
 
 
@@ -123,6 +123,48 @@ def _log_lines(server: Server, needle: str, count: int = 1) -> list[str]:
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.02)
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    """A response header by name, whatever case the server wrote it in."""
+    return {key.lower(): value for key, value in headers.items()}[name.lower()]
+
+
+def _logged_request_id(name: str, line: str) -> str:
+    """The request id an access log line carries, in the server's format."""
+    if name == "granian":
+        request_id: str = json.loads(line)["request_id"]
+        return request_id
+    found = COMBINED.match(line)
+    assert found, line
+    return found["request_id"]
+
+
+def test_request_ids_are_echoed_and_written_in_the_access_log(
+    served: tuple[str, Server, Path],
+) -> None:
+    name, server, _ = served
+    sent = "edge-7f3a.2:web@host=1"
+    status, headers, _ = server.request(
+        "GET", "/api/post/traced?ids=sent", headers={"X-Request-ID": sent}
+    )
+    assert (status, _header(headers, "X-Request-ID")) == (200, sent)
+    # An unsafe or absent id is replaced by a new one, the same in the answer and the log.
+    status, headers, body = server.request(
+        "GET", "/api/nowhere?ids=unsafe", headers={"X-Request-ID": 'a b"c'}
+    )
+    made = _header(headers, "X-Request-ID")
+    assert status == 404
+    assert re.fullmatch(r"[0-9a-f]{20}-[1-9][0-9]*", made)
+    assert json.loads(body)["error"]["request_id"] == made
+    status, headers, _ = server.request("GET", "/api/post/traced?ids=none")
+    fresh = _header(headers, "X-Request-ID")
+    assert status == 200
+    assert fresh != made
+    for needle, expected in [("ids=sent", sent), ("ids=unsafe", made), ("ids=none", fresh)]:
+        lines = _log_lines(server, needle)
+        assert len(lines) == 1, server.output
+        assert _logged_request_id(name, lines[0]) == expected
 
 
 def test_sync_and_async_routes_answer(served: tuple[str, Server, Path]) -> None:

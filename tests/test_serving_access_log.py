@@ -17,7 +17,9 @@ from servers import running
 from microroutes import App
 from microroutes.serving import AccessLog
 
-COMBINED_END = re.compile(r'" (?P<status>\d{3}) (?P<bytes>\d+) "[^"]*" "[^"]*" (?P<micros>\d+)\n$')
+COMBINED_END = re.compile(
+    r'" (?P<status>\d{3}) (?P<bytes>\d+) "[^"]*" "[^"]*" (?P<micros>\d+) (?P<request_id>\S+)\n$'
+)
 
 
 def _call(app: Any, environ: dict[str, Any]) -> tuple[Iterable[bytes], list[str]]:

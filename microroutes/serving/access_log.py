@@ -11,19 +11,22 @@ Two formats:
     ``%D``), which log analysers such as GoAccess read (one line, wrapped here)::
 
         127.0.0.1 - - [30/Nov/2026:02:10:00 +0000] "GET /api/post/abc?x=1 HTTP/1.1"
-        200 15 "-" "curl/8.5.0" 412
+        200 15 "-" "curl/8.5.0" 412 4f1c0e9a2b7d5c3e8a6f-1042
+
+    The last field is the request's id (``-`` when the app gave it none).
 
 ``json``
     One JSON object per line: ``time`` (ISO 8601, UTC), ``client``, ``method``,
     ``path`` (with the query), ``protocol``, ``status``, ``bytes``,
-    ``duration_ms``, ``referer``, ``user_agent``.
+    ``duration_ms``, ``referer``, ``user_agent``, ``request_id``.
 
 In both, every field a client controls is escaped the way nginx and Apache
 escape theirs (see :mod:`.log_fields`: a control character, a byte over 0x7E,
 ``"`` and ``\\`` become ``\\xNN``), so no line can carry a terminal escape
 sequence, a newline or a forged field. The values of query parameters named
 like secrets (``token``, ``key``, ``password``... :data:`DEFAULT_REDACTED_PARAMS`)
-and the referer's whole query are logged as ``REDACTED``.
+and the referer's whole query are logged as ``REDACTED``. The request id is
+the app's own (a safe token, see :mod:`microroutes.request_ids`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any, Literal, TextIO
 from urllib.parse import quote
 
 from ..http import StartResponse
+from ..request_ids import ENVIRON_KEY as _REQUEST_ID
 from .log_fields import DEFAULT_REDACTED_PARAMS, Redactor, escape, is_plain, redact_referer
 
 __all__ = [
@@ -344,7 +348,7 @@ def _combined_line(request: _Request, clock: _SecondClock, redactor: Redactor) -
     return (
         f"{client} - - [{clock.apache()}] "
         f'"{method} {target} {protocol}" {status} {request.sent} '
-        f'"{referer}" "{agent}" {micros}\n'
+        f'"{referer}" "{agent}" {micros} {environ.get(_REQUEST_ID) or "-"}\n'
     )
 
 
@@ -368,5 +372,6 @@ def _json_line(request: _Request, clock: _SecondClock, redactor: Redactor) -> st
         "duration_ms": round(seconds * 1000, 3),
         "referer": None if referer is None else escape(redact_referer(referer)),
         "user_agent": _escaped(environ.get("HTTP_USER_AGENT")),
+        "request_id": environ.get(_REQUEST_ID),
     }
     return json.dumps(record) + "\n"
