@@ -10,20 +10,24 @@ granian drains by itself: on SIGTERM/SIGINT its parent process stops the
 workers, each stops accepting and lets its in-flight requests finish; the
 graceful timeout becomes granian's ``workers_kill_timeout``, after which a
 worker still busy is killed.
+
+A worker that dies while serving is replaced, one that fails to start stops
+the server, and workers stop by themselves when the parent is killed (see
+:mod:`.granian_workers`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import socket
+import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from ..app import App
+from .granian_workers import ReadyChannel, keep_stop_signals, supervised_server, watch_parent
 from .options import ServeOptions
 from .site import WSGIApp, body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
@@ -32,7 +36,6 @@ __all__ = ["GRANIAN_MISSING", "granian_available", "run_granian"]
 
 #: What to tell a user who asks for granian without it installed.
 GRANIAN_MISSING = "granian is not installed; install it with: pip install 'microroutes[granian]'"
-_READY_POLL = 0.02
 _READY_TIMEOUT = 60.0
 
 #: The app this worker process serves and its WSGI stack, closed when granian stops the worker.
@@ -60,14 +63,15 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
     try:
         from granian.constants import Interfaces
         from granian.log import LogLevels
-        from granian.server import Server
     except ImportError:
         raise StartupError(GRANIAN_MISSING) from None
 
     app = load_site(options)
     port = reserve_port(options.host, options.port)
-    server: Any = Server(
-        str(app.site_dir),
+    channel = ReadyChannel()
+    server: Any = supervised_server(
+        channel,
+        target=str(app.site_dir),
         address=options.host,
         port=port,
         interface=Interfaces.WSGI,
@@ -79,13 +83,16 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
     )
     banner = f"serving {app.site_dir} on http://{options.host}:{port} (granian, "
     banner += f"{options.workers} worker{'s' if options.workers != 1 else ''})"
-    server.on_startup(functools.partial(_announce_when_ready, options.host, port, banner, announce))
+    server.on_startup(functools.partial(_announce_when_ready, channel, banner, announce))
     try:
         server.serve(
             spawn_target=_serve_worker,
-            target_loader=functools.partial(_load_worker_app, options),
+            target_loader=functools.partial(_load_worker_app, options, channel, os.getpid()),
             wrap_loader=False,
         )
+        if server.startup_failed:
+            print("microroutes: stopped: a worker process failed", file=sys.stderr, flush=True)
+            return EXIT_STARTUP_FAILED
     except SystemExit as exit_:
         # granian exits non-zero when a worker died unexpectedly (a failed startup, say).
         if exit_.code:
@@ -95,25 +102,24 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
 
 
 def _announce_when_ready(
-    host: str, port: int, banner: str, announce: Callable[[str], None]
+    channel: ReadyChannel, banner: str, announce: Callable[[str], None]
 ) -> None:
-    """Announce ``banner`` once a worker accepts connections (workers bind on their own)."""
+    """Announce ``banner`` once a worker is ready to serve."""
 
     def wait() -> None:
-        deadline = time.monotonic() + _READY_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((host, port), timeout=1):
-                    announce(banner)
-                    return
-            except OSError:
-                time.sleep(_READY_POLL)
+        if channel.wait_for_one(_READY_TIMEOUT):
+            announce(banner)
 
     threading.Thread(target=wait, name="microroutes-ready", daemon=True).start()
 
 
-def _load_worker_app(options: ServeOptions) -> WSGIApp:
-    """In a worker process: the site's app, started, wrapped as the options ask."""
+def _load_worker_app(options: ServeOptions, channel: ReadyChannel, parent: int) -> WSGIApp:
+    """In a worker process: the site's app, started, wrapped as the options ask.
+
+    The worker watches ``parent`` (the server process) from now on, and tells
+    it through ``channel`` once it is ready to serve.
+    """
+    watch_parent(parent, options.graceful_timeout)
     try:
         app = load_site(options)
         start_app(app)
@@ -123,6 +129,7 @@ def _load_worker_app(options: ServeOptions) -> WSGIApp:
         raise SystemExit(EXIT_STARTUP_FAILED) from None
     stack = wsgi_stack(app, options, drain_limit=body_limit(app))
     _worker_apps.append((app, stack))
+    channel.announce()
     return stack
 
 
@@ -130,6 +137,7 @@ def _serve_worker(*args: Any) -> None:
     """A granian WSGI worker process that runs ``shutdown(app)`` after granian stops it."""
     from granian.server import Server
 
+    keep_stop_signals()
     try:
         Server._spawn_wsgi_worker(*args)
     finally:
