@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 from ..serving import (
+    DEFAULT_BACKLOG,
+    DEFAULT_CONNECTION_LIMIT,
     DEFAULT_GRACEFUL_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
     SERVERS,
     ServeOptions,
     serve,
@@ -52,6 +55,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="seconds in-flight requests get to finish on SIGTERM/SIGINT (default 30)",
     )
     serve_parser.add_argument(
+        "--connection-limit",
+        type=_positive_int,
+        default=DEFAULT_CONNECTION_LIMIT,
+        metavar="N",
+        help=f"open client connections at most (waitress; default {DEFAULT_CONNECTION_LIMIT})",
+    )
+    serve_parser.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="S",
+        help=f"seconds an idle keep-alive connection is kept (default {DEFAULT_IDLE_TIMEOUT:g})",
+    )
+    serve_parser.add_argument(
+        "--backlog",
+        type=_positive_int,
+        default=DEFAULT_BACKLOG,
+        metavar="N",
+        help=f"connections waiting to be accepted at most (default {DEFAULT_BACKLOG})",
+    )
+    serve_parser.add_argument(
         "--debug", action="store_true", help="print tracebacks of start-up failures"
     )
     serve_parser.set_defaults(run=_serve)
@@ -61,6 +85,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be over 0, got {text}")
     return value
 
 
@@ -78,6 +109,9 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         access_log_format=args.access_log_format,
         graceful_timeout=args.graceful_timeout,
+        connection_limit=args.connection_limit,
+        idle_timeout=args.idle_timeout,
+        backlog=args.backlog,
         debug=args.debug,
     )
     return serve(options)

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from .access_log import ACCESS_LOG_FORMATS, AccessLog, AccessLogFormat
 from .granian_runner import GRANIAN_MISSING, granian_available, run_granian
-from .options import DEFAULT_GRACEFUL_TIMEOUT, SERVERS, ServeOptions, ServerName
+from .options import (
+    DEFAULT_BACKLOG,
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_GRACEFUL_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
+    SERVERS,
+    ServeOptions,
+    ServerName,
+)
 from .startup import EXIT_STARTUP_FAILED, StartupError, report
 from .waitress_runner import run_waitress
 
 __all__ = [
     "ACCESS_LOG_FORMATS",
+    "DEFAULT_BACKLOG",
+    "DEFAULT_CONNECTION_LIMIT",
     "DEFAULT_GRACEFUL_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
     "EXIT_STARTUP_FAILED",
     "GRANIAN_MISSING",
     "SERVERS",

@@ -62,6 +62,7 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
     """
     try:
         from granian.constants import Interfaces
+        from granian.http import HTTP1Settings
         from granian.log import LogLevels
     except ImportError:
         raise StartupError(GRANIAN_MISSING) from None
@@ -78,6 +79,9 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
         workers=options.workers,
         blocking_threads=options.thread_count,
         workers_kill_timeout=max(1, math.ceil(options.graceful_timeout)),
+        backlog=options.backlog,
+        # hyper's header timeout also bounds the wait for a keep-alive connection's next request.
+        http1_settings=HTTP1Settings(header_read_timeout=math.ceil(options.idle_timeout * 1000)),
         # granian's own info lines would repeat ours; its warnings and errors still show.
         log_level=LogLevels.warning,
     )

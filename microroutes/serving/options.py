@@ -8,7 +8,16 @@ from typing import Literal
 
 from .access_log import AccessLogFormat
 
-__all__ = ["DEFAULT_GRACEFUL_TIMEOUT", "DEFAULT_THREADS", "SERVERS", "ServeOptions", "ServerName"]
+__all__ = [
+    "DEFAULT_BACKLOG",
+    "DEFAULT_CONNECTION_LIMIT",
+    "DEFAULT_GRACEFUL_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_THREADS",
+    "SERVERS",
+    "ServeOptions",
+    "ServerName",
+]
 
 ServerName = Literal["waitress", "granian"]
 #: The servers ``serve`` can run, the default first.
@@ -18,6 +27,12 @@ SERVERS: tuple[ServerName, ...] = ("waitress", "granian")
 DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 1}
 #: Seconds in-flight requests get to finish after SIGTERM or SIGINT.
 DEFAULT_GRACEFUL_TIMEOUT = 30.0
+#: Open client connections at most (waitress; more wait in the backlog until one closes).
+DEFAULT_CONNECTION_LIMIT = 1000
+#: Seconds a keep-alive connection may sit idle between requests before the server closes it.
+DEFAULT_IDLE_TIMEOUT = 15.0
+#: Connections the kernel queues for the server before refusing more (``listen()``'s backlog).
+DEFAULT_BACKLOG = 1024
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,12 @@ class ServeOptions:
     access_log_format: AccessLogFormat = "combined"
     #: Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
+    #: Open client connections at most (waitress).
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    #: Seconds an idle keep-alive connection is kept open.
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    #: Connections waiting to be accepted, at most.
+    backlog: int = DEFAULT_BACKLOG
     #: Print tracebacks of start-up failures.
     debug: bool = False
 
