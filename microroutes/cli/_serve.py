@@ -15,6 +15,7 @@ from ..serving import (
     ServeOptions,
     serve,
 )
+from ..serving.proxy import parse_trusted_proxy
 from ._common import add_access_log_format, add_address, add_site
 
 __all__ = ["register"]
@@ -76,6 +77,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help=f"connections waiting to be accepted at most (default {DEFAULT_BACKLOG})",
     )
     serve_parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=_trusted_proxy,
+        metavar="ADDRESS",
+        help=(
+            "honour X-Forwarded-For/-Proto/-Host/-Port/-Prefix from this address or network "
+            "(repeat for several; default: from no one)"
+        ),
+    )
+    serve_parser.add_argument(
         "--debug", action="store_true", help="print tracebacks of start-up failures"
     )
     serve_parser.set_defaults(run=_serve)
@@ -95,6 +107,14 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _trusted_proxy(text: str) -> str:
+    try:
+        parse_trusted_proxy(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.strip()
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.workers is not None and args.server == "waitress":
         print(f"microroutes: {_WAITRESS_SINGLE_PROCESS}", file=sys.stderr)
@@ -112,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
         connection_limit=args.connection_limit,
         idle_timeout=args.idle_timeout,
         backlog=args.backlog,
+        trusted_proxies=tuple(args.trusted_proxy),
         debug=args.debug,
     )
     return serve(options)

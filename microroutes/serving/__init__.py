@@ -18,6 +18,7 @@ from .options import (
     ServeOptions,
     ServerName,
 )
+from .proxy import TrustedProxies
 from .startup import EXIT_STARTUP_FAILED, StartupError, report
 from .waitress_runner import run_waitress
 
@@ -35,6 +36,7 @@ __all__ = [
     "ServeOptions",
     "ServerName",
     "StartupError",
+    "TrustedProxies",
     "granian_available",
     "serve",
 ]

@@ -102,6 +102,11 @@ def supervised_server(channel: ReadyChannel, **settings: Any) -> Any:
             self._ssp = None
             self._sso = socket.socket(fileno=self._sfd)
             self._sso.set_inheritable(True)
+            # granian's socket allows other sockets on its port (SO_REUSEPORT); this one
+            # is the only one, and another server must not be able to share its port.
+            self._sso.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 0)
+            # Listening from now on: connections wait in the backlog until a worker accepts.
+            self._sso.listen(self.backlog)
 
         def _respawn_workers(
             self, workers: list[int], spawn_target: Any, target_loader: Any, delay: float = 0

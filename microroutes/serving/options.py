@@ -63,6 +63,8 @@ class ServeOptions:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     #: Connections waiting to be accepted, at most.
     backlog: int = DEFAULT_BACKLOG
+    #: Addresses or networks of the proxies whose ``X-Forwarded-*`` headers are honoured.
+    trusted_proxies: tuple[str, ...] = ()
     #: Print tracebacks of start-up failures.
     debug: bool = False
 

@@ -9,6 +9,7 @@ from ..app import HOOKS_FILE, App
 from ..http import StartResponse
 from .access_log import AccessLog
 from .options import ServeOptions
+from .proxy import TrustedProxies
 from .startup import check_site_folder, describe_hook_error
 
 __all__ = [
@@ -84,16 +85,25 @@ class DrainUnreadBody:
 
 
 def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = None) -> WSGIApp:
-    """``app`` wrapped as the options ask (the access log), draining bodies if ``drain_limit``."""
+    """``app`` wrapped as the options ask, draining bodies if ``drain_limit``.
+
+    Outermost are the trusted proxies' ``X-Forwarded-*`` headers, so the
+    access log and the app both see the client's view.
+    """
     stack: WSGIApp = app
     if drain_limit is not None:
         stack = DrainUnreadBody(stack, drain_limit)
     if options.access_log:
         stack = AccessLog(stack, log_format=options.access_log_format, buffered=True)
-    return stack
+    return TrustedProxies(stack, options.trusted_proxies)
 
 
 def flush_logs(stack: WSGIApp) -> None:
     """Write out what ``stack``'s access log still holds, if it has one."""
+    while not isinstance(stack, AccessLog | App):
+        inner = getattr(stack, "app", None)
+        if inner is None:
+            return
+        stack = inner
     if isinstance(stack, AccessLog):
         stack.flush()

@@ -87,6 +87,8 @@ def _connection_settings(options: ServeOptions) -> dict[str, Any]:
         "backlog": options.backlog,
         # select() cannot watch descriptors past 1023; poll() can, for any limit.
         "asyncore_use_poll": True,
+        # Proxy headers are the app stack's business (TrustedProxies), on every server.
+        "clear_untrusted_proxy_headers": False,
     }
 
 
