@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve_parser.add_argument(
         "--threads",
         type=_positive_int,
-        help="threads per process (default: 8 on waitress, 1 per granian worker)",
+        help="threads per process (default: 8 on waitress, 4 per granian worker)",
     )
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log one line per request to stderr"

@@ -23,8 +23,8 @@ ServerName = Literal["waitress", "granian"]
 #: The servers ``serve`` can run, the default first.
 SERVERS: tuple[ServerName, ...] = ("waitress", "granian")
 #: Threads per process by server: waitress has one process, so it needs more; a granian
-#: worker answers fastest with one (run more workers, or raise it for handlers that wait on I/O).
-DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 1}
+#: worker gets a few, so one slow request (a handler waiting on I/O) does not hold it all.
+DEFAULT_THREADS: dict[ServerName, int] = {"waitress": 8, "granian": 4}
 #: Seconds in-flight requests get to finish after SIGTERM or SIGINT.
 DEFAULT_GRACEFUL_TIMEOUT = 30.0
 #: Open client connections at most (waitress; more wait in the backlog until one closes).
