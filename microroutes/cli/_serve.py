@@ -7,12 +7,16 @@ import sys
 from pathlib import Path
 
 from ..serving import (
+    DEFAULT_BACKLOG,
+    DEFAULT_CONNECTION_LIMIT,
     DEFAULT_DRAIN_DELAY,
     DEFAULT_GRACEFUL_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
     SERVERS,
     ServeOptions,
     serve,
 )
+from ..serving.proxy import parse_trusted_proxy
 from ._common import add_access_log_format, add_address, add_site
 
 __all__ = ["register"]
@@ -39,7 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve_parser.add_argument(
         "--threads",
         type=_positive_int,
-        help="threads per process (default: 8 on waitress, 1 per granian worker)",
+        help="threads per process (default: 8 on waitress, 4 per granian worker)",
     )
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log one line per request to stderr"
@@ -61,6 +65,38 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serves, before it stops accepting (default 0; a second signal cuts it short)",
     )
     serve_parser.add_argument(
+        "--connection-limit",
+        type=_positive_int,
+        default=DEFAULT_CONNECTION_LIMIT,
+        metavar="N",
+        help=f"open client connections at most (waitress; default {DEFAULT_CONNECTION_LIMIT})",
+    )
+    serve_parser.add_argument(
+        "--idle-timeout",
+        type=_positive_float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="S",
+        help=f"seconds an idle keep-alive connection is kept (default {DEFAULT_IDLE_TIMEOUT:g})",
+    )
+    serve_parser.add_argument(
+        "--backlog",
+        type=_positive_int,
+        default=DEFAULT_BACKLOG,
+        metavar="N",
+        help=f"connections waiting to be accepted at most (default {DEFAULT_BACKLOG})",
+    )
+    serve_parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=_trusted_proxy,
+        metavar="ADDRESS",
+        help=(
+            "honour X-Forwarded-For/-Proto/-Host/-Port/-Prefix from this address or network "
+            "(repeat for several; default: from no one)"
+        ),
+    )
+    serve_parser.add_argument(
         "--debug", action="store_true", help="print tracebacks of start-up failures"
     )
     serve_parser.set_defaults(run=_serve)
@@ -80,6 +116,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be over 0, got {text}")
+    return value
+
+
+def _trusted_proxy(text: str) -> str:
+    try:
+        parse_trusted_proxy(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text.strip()
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.workers is not None and args.server == "waitress":
         print(f"microroutes: {_WAITRESS_SINGLE_PROCESS}", file=sys.stderr)
@@ -96,6 +147,10 @@ def _serve(args: argparse.Namespace) -> int:
         access_log_redact=args.access_log_redact,
         graceful_timeout=args.graceful_timeout,
         drain_delay=args.drain_delay,
+        connection_limit=args.connection_limit,
+        idle_timeout=args.idle_timeout,
+        backlog=args.backlog,
+        trusted_proxies=tuple(args.trusted_proxy),
         debug=args.debug,
     )
     return serve(options)

@@ -16,20 +16,27 @@ from .access_log import (
 )
 from .granian_runner import GRANIAN_MISSING, granian_available, run_granian
 from .options import (
+    DEFAULT_BACKLOG,
+    DEFAULT_CONNECTION_LIMIT,
     DEFAULT_DRAIN_DELAY,
     DEFAULT_GRACEFUL_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
     SERVERS,
     ServeOptions,
     ServerName,
 )
+from .proxy import TrustedProxies
 from .startup import EXIT_STARTUP_FAILED, StartupError, report
 from .waitress_runner import run_waitress
 
 __all__ = [
     "ACCESS_LOG_FORMATS",
+    "DEFAULT_BACKLOG",
+    "DEFAULT_CONNECTION_LIMIT",
     "DEFAULT_DRAIN_DELAY",
     "DEFAULT_FLUSH_INTERVAL",
     "DEFAULT_GRACEFUL_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_REDACTED_PARAMS",
     "EXIT_STARTUP_FAILED",
     "GRANIAN_MISSING",
@@ -39,6 +46,7 @@ __all__ = [
     "ServeOptions",
     "ServerName",
     "StartupError",
+    "TrustedProxies",
     "granian_available",
     "serve",
 ]

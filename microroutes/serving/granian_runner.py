@@ -12,22 +12,26 @@ granian drains by itself: its parent process stops the workers, each
 stops accepting and lets its in-flight requests finish; the graceful
 timeout becomes granian's ``workers_kill_timeout``, after which a worker
 still busy is killed.
+
+A worker that dies while serving is replaced, one that fails to start stops
+the server, and workers stop by themselves when the parent is killed (see
+:mod:`.granian_workers`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import socket
+import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from ..app import App
 from ..health import follow_drain_file
 from .drain import DrainFile
+from .granian_workers import ReadyChannel, keep_stop_signals, supervised_server, watch_parent
 from .options import ServeOptions
 from .site import WSGIApp, body_limit, flush_logs, load_site, start_app, wsgi_stack
 from .startup import EXIT_STARTUP_FAILED, StartupError, report, reserve_port
@@ -36,7 +40,6 @@ __all__ = ["GRANIAN_MISSING", "granian_available", "run_granian"]
 
 #: What to tell a user who asks for granian without it installed.
 GRANIAN_MISSING = "granian is not installed; install it with: pip install 'microroutes[granian]'"
-_READY_POLL = 0.02
 _READY_TIMEOUT = 60.0
 
 #: The app this worker process serves and its WSGI stack, closed when granian stops the worker.
@@ -63,36 +66,46 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
     """
     try:
         from granian.constants import Interfaces
+        from granian.http import HTTP1Settings
         from granian.log import LogLevels
-        from granian.server import Server
     except ImportError:
         raise StartupError(GRANIAN_MISSING) from None
 
     app = load_site(options)
     port = reserve_port(options.host, options.port)
-    server: Any = Server(
-        str(app.site_dir),
+    channel = ReadyChannel()
+    server: Any = supervised_server(
+        channel,
+        target=str(app.site_dir),
         address=options.host,
         port=port,
         interface=Interfaces.WSGI,
         workers=options.workers,
         blocking_threads=options.thread_count,
         workers_kill_timeout=max(1, math.ceil(options.graceful_timeout)),
+        backlog=options.backlog,
+        # hyper's header timeout also bounds the wait for a keep-alive connection's next request.
+        http1_settings=HTTP1Settings(header_read_timeout=math.ceil(options.idle_timeout * 1000)),
         # granian's own info lines would repeat ours; its warnings and errors still show.
         log_level=LogLevels.warning,
     )
     banner = f"serving {app.site_dir} on http://{options.host}:{port} (granian, "
     banner += f"{options.workers} worker{'s' if options.workers != 1 else ''})"
-    server.on_startup(functools.partial(_announce_when_ready, options.host, port, banner, announce))
+    server.on_startup(functools.partial(_announce_when_ready, channel, banner, announce))
     drain = DrainFile(options.drain_delay)
     # granian installs this handler for SIGTERM/SIGINT when it starts.
     server.signal_handler_interrupt = drain.delay_stop(server.signal_handler_interrupt)
     try:
         server.serve(
             spawn_target=_serve_worker,
-            target_loader=functools.partial(_load_worker_app, options, drain.path),
+            target_loader=functools.partial(
+                _load_worker_app, options, channel, os.getpid(), drain.path
+            ),
             wrap_loader=False,
         )
+        if server.startup_failed:
+            print("microroutes: stopped: a worker process failed", file=sys.stderr, flush=True)
+            return EXIT_STARTUP_FAILED
     except SystemExit as exit_:
         # granian exits non-zero when a worker died unexpectedly (a failed startup, say).
         if exit_.code:
@@ -104,28 +117,27 @@ def run_granian(options: ServeOptions, announce: Callable[[str], None]) -> int:
 
 
 def _announce_when_ready(
-    host: str, port: int, banner: str, announce: Callable[[str], None]
+    channel: ReadyChannel, banner: str, announce: Callable[[str], None]
 ) -> None:
-    """Announce ``banner`` once a worker accepts connections (workers bind on their own)."""
+    """Announce ``banner`` once a worker is ready to serve."""
 
     def wait() -> None:
-        deadline = time.monotonic() + _READY_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((host, port), timeout=1):
-                    announce(banner)
-                    return
-            except OSError:
-                time.sleep(_READY_POLL)
+        if channel.wait_for_one(_READY_TIMEOUT):
+            announce(banner)
 
     threading.Thread(target=wait, name="microroutes-ready", daemon=True).start()
 
 
-def _load_worker_app(options: ServeOptions, drain_file: str) -> WSGIApp:
+def _load_worker_app(
+    options: ServeOptions, channel: ReadyChannel, parent: int, drain_file: str
+) -> WSGIApp:
     """In a worker process: the site's app, started, wrapped as the options ask.
 
-    Its readiness routes answer 503 once the parent creates ``drain_file``.
+    The worker watches ``parent`` (the server process) from now on, and tells
+    it through ``channel`` once it is ready to serve. Its readiness routes
+    answer 503 once the parent creates ``drain_file``.
     """
+    watch_parent(parent, options.graceful_timeout)
     follow_drain_file(drain_file)
     try:
         app = load_site(options)
@@ -136,6 +148,7 @@ def _load_worker_app(options: ServeOptions, drain_file: str) -> WSGIApp:
         raise SystemExit(EXIT_STARTUP_FAILED) from None
     stack = wsgi_stack(app, options, drain_limit=body_limit(app))
     _worker_apps.append((app, stack))
+    channel.announce()
     return stack
 
 
@@ -143,6 +156,7 @@ def _serve_worker(*args: Any) -> None:
     """A granian WSGI worker process that runs ``shutdown(app)`` after granian stops it."""
     from granian.server import Server
 
+    keep_stop_signals()
     try:
         Server._spawn_wsgi_worker(*args)
     finally:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..app import HOOKS_FILE, App
 from ..http import StartResponse
 from .access_log import AccessLog
 from .options import ServeOptions
+from .proxy import TrustedProxies
 from .startup import check_site_folder, describe_hook_error
 
 __all__ = [
@@ -59,13 +60,45 @@ def body_limit(app: App) -> int:
     return _UNLIMITED_BODY if largest is None else largest + _BODY_MARGIN
 
 
-class DrainUnreadBody:
-    """Read and drop what the app left unread of a request body (up to ``limit`` bytes).
+class _ReadTracker:
+    """``wsgi.input`` noting whether the app started reading it."""
 
-    An app that refuses a body (413) without reading it would otherwise leave
-    the client writing into a closed connection, so it sees a reset instead
-    of the answer. waitress buffers bodies itself; granian streams them, so
-    it needs this.
+    __slots__ = ("_input", "started")
+
+    def __init__(self, stream: Any) -> None:
+        self._input = stream
+        self.started = False
+
+    def read(self, size: int = -1) -> bytes:
+        self.started = True
+        data: bytes = self._input.read(size)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        self.started = True
+        line: bytes = self._input.readline(size)
+        return line
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        self.started = True
+        lines: list[bytes] = self._input.readlines(hint)
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.started = True
+        return iter(self._input)
+
+
+class DrainUnreadBody:
+    """Read and drop the rest of a request body the app started reading (up to ``limit`` bytes).
+
+    An app that stops reading part-way (a body found over the limit while
+    reading it, a malformed form) would otherwise leave the client writing
+    into a connection nobody reads, so it sees a reset instead of the
+    answer. waitress buffers bodies itself; granian streams them, so it
+    needs this. A body the app never touched is not drained: granian's reads
+    have no time limit, and a client sending a byte now and then would hold
+    the thread for as long as it likes.
     """
 
     def __init__(self, app: WSGIApp, limit: int) -> None:
@@ -73,18 +106,26 @@ class DrainUnreadBody:
         self.limit = limit
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Answer through the app, then drain the rest of the body."""
-        body = self.app(environ, start_response)
+        """Answer through the app, then drain the rest of a body it started reading."""
         length = environ.get("CONTENT_LENGTH")
-        if length and length.isdigit() and 0 < int(length) <= self.limit:
-            read = environ["wsgi.input"].read
+        if not (length and length.isdigit() and 0 < int(length) <= self.limit):
+            return self.app(environ, start_response)
+        tracker = _ReadTracker(environ["wsgi.input"])
+        environ["wsgi.input"] = tracker
+        body = self.app(environ, start_response)
+        if tracker.started:
+            read = tracker.read
             while read(_DRAIN_CHUNK):
                 pass
         return body
 
 
 def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = None) -> WSGIApp:
-    """``app`` wrapped as the options ask (the access log), draining bodies if ``drain_limit``."""
+    """``app`` wrapped as the options ask, draining bodies if ``drain_limit``.
+
+    Outermost are the trusted proxies' ``X-Forwarded-*`` headers, so the
+    access log and the app both see the client's view.
+    """
     stack: WSGIApp = app
     if drain_limit is not None:
         stack = DrainUnreadBody(stack, drain_limit)
@@ -95,10 +136,15 @@ def wsgi_stack(app: App, options: ServeOptions, *, drain_limit: int | None = Non
             buffered=True,
             redact=options.access_log_redact,
         )
-    return stack
+    return TrustedProxies(stack, options.trusted_proxies)
 
 
 def flush_logs(stack: WSGIApp) -> None:
     """Write out what ``stack``'s access log still holds, if it has one, and stop its flusher."""
+    while not isinstance(stack, AccessLog | App):
+        inner = getattr(stack, "app", None)
+        if inner is None:
+            return
+        stack = inner
     if isinstance(stack, AccessLog):
         stack.close()

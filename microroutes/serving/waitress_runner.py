@@ -52,6 +52,7 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
             threads=options.thread_count,
             # waitress refuses a body far over every route's limit before buffering it.
             max_request_body_size=body_limit(app),
+            **_connection_settings(options),
         )
     except OSError as error:
         raise describe_bind_error(options.host, options.port, error) from error
@@ -78,6 +79,22 @@ def run_waitress(options: ServeOptions, announce: Callable[[str], None]) -> int:
         flush_logs(served)
         app.close()
     return 0
+
+
+def _connection_settings(options: ServeOptions) -> dict[str, Any]:
+    """waitress's connection limit, idle timeout and backlog, from ``options``."""
+    idle = max(1, math.ceil(options.idle_timeout))
+    return {
+        "connection_limit": options.connection_limit,
+        "channel_timeout": idle,
+        # Idle connections are looked for this often: a few times per timeout.
+        "cleanup_interval": max(1, min(30, idle // 3)),
+        "backlog": options.backlog,
+        # select() cannot watch descriptors past 1023; poll() can, for any limit.
+        "asyncore_use_poll": True,
+        # Proxy headers are the app stack's business (TrustedProxies), on every server.
+        "clear_untrusted_proxy_headers": False,
+    }
 
 
 def _address(server: Any, options: ServeOptions) -> tuple[str, int]:
