@@ -38,7 +38,7 @@ from _common import (
     call_wsgi,
     format_table,
     make_environ,
-    noop_start_response,
+    run_requests,
     stop_process,
     timed,
     versions,
@@ -74,19 +74,7 @@ class Stack:
         """``run(n) -> seconds`` for ``n`` such requests."""
         if self._loop is None:
             app = self.app
-
-            def run_wsgi(n: int) -> float:
-                begin = time.perf_counter()
-                for _ in range(n):
-                    result = app(_environ(method, path, query, body), noop_start_response)
-                    for _chunk in result:
-                        pass
-                    close = getattr(result, "close", None)
-                    if close is not None:
-                        close()
-                return time.perf_counter() - begin
-
-            return run_wsgi
+            return lambda n: run_requests(app, lambda: _environ(method, path, query, body), n)
         loop = self._loop
 
         def run_asgi(n: int) -> float:

@@ -48,6 +48,7 @@ from _common import (
     make_environ,
     net_report,
     profile_requests,
+    run_requests,
     versions,
 )
 
@@ -245,30 +246,13 @@ def environ() -> Environ:
     return make_environ("/", headers=HEADERS)
 
 
-def run_requests(app: WSGIApp, n: int, clock: Callable[[], float]) -> float:
-    """Seconds ``clock`` counts over ``n`` requests: new environ, call, consume, close."""
-    begin = clock()
-    for _ in range(n):
-        result = app(environ(), _start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return clock() - begin
-
-
-def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-    return None
-
-
 def measure(
     apps: dict[str, WSGIApp], requests: int, rounds: int, clock: Callable[[], float]
 ) -> dict[str, float]:
     """Best seconds per request of each app (and the harness), rounds interleaved."""
 
     def case(app: WSGIApp) -> Callable[[int], float]:
-        return lambda n: run_requests(app, n, clock)
+        return lambda n: run_requests(app, environ, n, clock)
 
     cases = {name: case(app) for name, app in apps.items()}
     cases["(harness)"] = case(routed(harness_app(), "/"))

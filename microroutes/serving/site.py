@@ -98,7 +98,8 @@ class DrainUnreadBody:
     answer. waitress buffers bodies itself; granian streams them, so it
     needs this. A body the app never touched is not drained: granian's reads
     have no time limit, and a client sending a byte now and then would hold
-    the thread for as long as it likes.
+    the thread for as long as it likes. A body refused by its declared size
+    (413) is drained too, so the client, still sending, reads the refusal.
     """
 
     def __init__(self, app: WSGIApp, limit: int) -> None:
@@ -112,8 +113,16 @@ class DrainUnreadBody:
             return self.app(environ, start_response)
         tracker = _ReadTracker(environ["wsgi.input"])
         environ["wsgi.input"] = tracker
-        body = self.app(environ, start_response)
-        if tracker.started:
+        statuses: list[str] = []
+
+        def recording(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, recording)
+        if tracker.started or (statuses and statuses[-1].startswith("413")):
             read = tracker.read
             while read(_DRAIN_CHUNK):
                 pass
