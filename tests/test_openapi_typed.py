@@ -227,11 +227,9 @@ def test_a_typed_query_becomes_one_parameter_per_field(document: dict[str, Any])
 def test_a_typed_body_and_its_statuses(document: dict[str, Any]) -> None:
     post = document["paths"]["/api/items"]["post"]
     assert post["requestBody"]["required"] is True
-    # JSON only: a body takes forms only when its annotation says Form.
-    assert post["requestBody"]["content"] == {
-        media: {"schema": schema_ref("NewItem")}
-        for media in ("application/json", "application/*+json")
-    }
+    # JSON only: a body takes forms only when its annotation says Form. The range
+    # application/*+json is accepted too, but a document lists media types only.
+    assert post["requestBody"]["content"] == {"application/json": {"schema": schema_ref("NewItem")}}
     responses = post["responses"]
     assert sorted(responses) == ["201", "400", "409", "413", "415", "422", "500"]
     assert responses["201"] == {
@@ -269,7 +267,7 @@ def test_typed_path_parameters_and_several_answers(document: dict[str, Any]) -> 
 def test_an_optional_pydantic_body(document: dict[str, Any]) -> None:
     put = document["paths"]["/api/users"]["put"]
     assert put["requestBody"]["required"] is False
-    assert list(put["requestBody"]["content"]) == ["application/json", "application/*+json"]
+    assert list(put["requestBody"]["content"]) == ["application/json"]
     assert put["requestBody"]["content"]["application/json"]["schema"] == {
         "anyOf": [schema_ref("User"), {"type": "null"}]
     }
@@ -420,5 +418,5 @@ def test_a_form_body_lists_the_form_types(make_site: Any) -> None:
     document = openapi_document(App(site), title="Forms", version="1")
     validate(document)
     content = document["paths"]["/signup"]["post"]["requestBody"]["content"]
-    assert list(content) == ["application/json", "application/*+json", FORM, "multipart/form-data"]
+    assert list(content) == ["application/json", FORM, "multipart/form-data"]
     assert all(entry == {"schema": schema_ref("Signup")} for entry in content.values())

@@ -219,7 +219,9 @@ def _request_body(operation: _Operation, schemas: SchemaSet) -> dict[str, Any] |
             "content": {"*/*": {"schema": {}}},
         }
     schema = schemas.schema(typed.body)
-    media_types = typed.media_types or (_JSON,)
+    # Ranges (application/*+json) are accepted but not listed: a client or fuzzer
+    # reading the document cannot make a body for a range, only for a media type.
+    media_types = [media for media in typed.media_types if "*" not in media] or [_JSON]
     return {
         "required": typed.body_required,
         "content": {media_type: {"schema": schema} for media_type in media_types},
