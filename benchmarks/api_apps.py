@@ -300,16 +300,17 @@ def fastapi_app() -> Any:
     rows = [Item(**row) for row in ITEMS]
     app = fastapi.FastAPI(openapi_url=None)
 
+    # async def: FastAPI runs a plain def in a thread pool, which would dominate here.
     @app.get("/api/items")
-    def item_list(limit: Annotated[int, fastapi.Query(ge=1, le=100)] = 100) -> list[Item]:
+    async def item_list(limit: Annotated[int, fastapi.Query(ge=1, le=100)] = 100) -> list[Item]:
         return rows[:limit]
 
     @app.post("/api/items")
-    def create(item: NewItem) -> NewItem:
+    async def create(item: NewItem) -> NewItem:
         return item
 
     @app.get("/api/items/{number}")
-    def one(number: int, scale: Annotated[int, fastapi.Query(ge=1, le=100)] = 1) -> Item:
+    async def one(number: int, scale: Annotated[int, fastapi.Query(ge=1, le=100)] = 1) -> Item:
         return Item(**scaled(number, scale))
 
     return app
