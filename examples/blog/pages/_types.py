@@ -42,6 +42,8 @@ Text = Annotated[
         description="Plain text, not blank; a blank line separates paragraphs.",
     ),
 ]
+#: A post's address in ``/api/post/<uid>``: its slug. The example is a seed post.
+PostUid = Annotated[str, Meta(description="The post's slug.", examples=["hello-world"])]
 #: Lower-case letters and digits in words joined by single dashes.
 Slug = Annotated[
     str,

@@ -10,7 +10,7 @@ from microroutes import Answer, NotFound
 
 from ..._db import connect
 from ..._posts import api_path, as_post, changes, delete_post, find_post, update_post
-from ..._types import NewPost, Post, SomeChange
+from ..._types import NewPost, Post, PostUid, SomeChange
 
 #: Largest request body this route accepts (413 beyond).
 MAX_BODY_SIZE = 256 * 1024
@@ -21,7 +21,7 @@ ERRORS = {
 }
 
 
-def GET(req, res, uid: str) -> Post:
+def GET(req, res, uid: PostUid) -> Post:
     """The post."""
     with connect(req.app) as conn:
         post = find_post(conn, uid)
@@ -30,17 +30,17 @@ def GET(req, res, uid: str) -> Post:
     return as_post(post)
 
 
-def PUT(req, res, uid: str, body: NewPost) -> Post:
+def PUT(req, res, uid: PostUid, body: NewPost) -> Post:
     """Replace the title and body; the slug is kept unless one is sent."""
     return _update(req, res, uid, changes(body))
 
 
-def PATCH(req, res, uid: str, body: SomeChange) -> Post:
+def PATCH(req, res, uid: PostUid, body: SomeChange) -> Post:
     """Change any of the title, body and slug."""
     return _update(req, res, uid, changes(body))
 
 
-def DELETE(req, res, uid: str) -> Annotated[None, Answer(204, description="Deleted.")]:
+def DELETE(req, res, uid: PostUid) -> Annotated[None, Answer(204, description="Deleted.")]:
     """Delete the post."""
     with connect(req.app) as conn:
         if not delete_post(conn, uid):
