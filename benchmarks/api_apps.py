@@ -18,8 +18,10 @@ import json
 import os
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
+
+import msgspec
 
 #: The items the list and the single-item endpoints answer from.
 ITEMS: list[dict[str, Any]] = [
@@ -33,6 +35,65 @@ ITEMS: list[dict[str, Any]] = [
     for number in range(100)
 ]
 NEW_ITEM = {"name": "pen", "price": 2.5, "quantity": 3, "tags": ["office", "blue"], "active": True}
+
+
+class Item(msgspec.Struct):
+    """One item as the endpoints answer it (the msgspec stacks)."""
+
+    id: int
+    name: str
+    price: float
+    tags: list[str]
+    active: bool
+
+
+class NewItem(msgspec.Struct):
+    """The body of (b) (the msgspec stacks)."""
+
+    name: str
+    price: float
+    quantity: int
+    tags: list[str]
+    active: bool
+
+
+class One(msgspec.Struct):
+    """The query of (a)."""
+
+    scale: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+
+
+class Page(msgspec.Struct):
+    """The query of (c)."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 100
+
+
+def _pydantic_models() -> tuple[Any, Any, Any, Any]:
+    """``Item``, ``NewItem``, ``One`` and ``Page`` as pydantic models (pydantic is optional)."""
+    import pydantic
+
+    class PydanticItem(pydantic.BaseModel):
+        id: int
+        name: str
+        price: float
+        tags: list[str]
+        active: bool
+
+    class PydanticNewItem(pydantic.BaseModel):
+        name: str
+        price: float
+        quantity: int
+        tags: list[str]
+        active: bool
+
+    class PydanticOne(pydantic.BaseModel):
+        scale: int = pydantic.Field(1, ge=1, le=100)
+
+    class PydanticPage(pydantic.BaseModel):
+        limit: int = pydantic.Field(100, ge=1, le=100)
+
+    return PydanticItem, PydanticNewItem, PydanticOne, PydanticPage
 
 
 def scaled(number: int, scale: int) -> dict[str, Any]:
@@ -167,30 +228,7 @@ def microroutes_app(site: Path | str | None = None) -> Any:
 
 def falcon_app() -> Any:
     """Falcon resources decoding and encoding with msgspec Structs by hand."""
-    from typing import Annotated
-
     import falcon
-    import msgspec
-
-    class NewItem(msgspec.Struct):
-        name: str
-        price: float
-        quantity: int
-        tags: list[str]
-        active: bool
-
-    class Item(msgspec.Struct):
-        id: int
-        name: str
-        price: float
-        tags: list[str]
-        active: bool
-
-    class One(msgspec.Struct):
-        scale: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
-
-    class Page(msgspec.Struct):
-        limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 100
 
     rows = [Item(**row) for row in ITEMS]
     encode = msgspec.json.Encoder().encode
@@ -238,18 +276,7 @@ def flask_app() -> Any:
     import flask
     import pydantic
 
-    class NewItem(pydantic.BaseModel):
-        name: str
-        price: float
-        quantity: int
-        tags: list[str]
-        active: bool
-
-    class One(pydantic.BaseModel):
-        scale: int = pydantic.Field(1, ge=1, le=100)
-
-    class Page(pydantic.BaseModel):
-        limit: int = pydantic.Field(100, ge=1, le=100)
+    _, NewItem, One, Page = _pydantic_models()
 
     app = flask.Flask("bench_api")
 
@@ -281,21 +308,8 @@ def fastapi_app() -> Any:
     from typing import Annotated
 
     import fastapi
-    import pydantic
 
-    class Item(pydantic.BaseModel):
-        id: int
-        name: str
-        price: float
-        tags: list[str]
-        active: bool
-
-    class NewItem(pydantic.BaseModel):
-        name: str
-        price: float
-        quantity: int
-        tags: list[str]
-        active: bool
+    Item, NewItem, _, _ = _pydantic_models()
 
     rows = [Item(**row) for row in ITEMS]
     app = fastapi.FastAPI(openapi_url=None)
@@ -320,23 +334,8 @@ def litestar_app() -> Any:
     """Litestar with msgspec Structs."""
     from typing import Annotated
 
-    import msgspec
     from litestar import Litestar, get, post
     from litestar.params import Parameter
-
-    class Item(msgspec.Struct):
-        id: int
-        name: str
-        price: float
-        tags: list[str]
-        active: bool
-
-    class NewItem(msgspec.Struct):
-        name: str
-        price: float
-        quantity: int
-        tags: list[str]
-        active: bool
 
     rows = [Item(**row) for row in ITEMS]
 
@@ -361,13 +360,6 @@ def litestar_app() -> Any:
 def bare_app() -> Any:
     """One WSGI function: the routing, query parsing and checks written out by hand."""
     import msgspec
-
-    class NewItem(msgspec.Struct):
-        name: str
-        price: float
-        quantity: int
-        tags: list[str]
-        active: bool
 
     encode = msgspec.json.Encoder().encode
     decode_item = msgspec.json.Decoder(NewItem).decode
