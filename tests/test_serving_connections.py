@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from servers import Server, running
+from servers import Server, run_command, running
 
 GRANIAN = ("--server", "granian", "--workers", "2")
 BOTH_SERVERS = [
@@ -79,3 +79,10 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(
         started = time.monotonic()
         assert connection.recv(4096) == b""  # closed by the server
         assert time.monotonic() - started < DEADLINE
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_a_bad_idle_timeout_is_refused(make_site, value: str) -> None:
+    result = run_command("serve", str(make_site(SITE)), "--idle-timeout", value)
+    assert result.returncode == 2
+    assert "--idle-timeout" in result.stderr

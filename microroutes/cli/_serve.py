@@ -73,7 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     serve_parser.add_argument(
         "--idle-timeout",
-        type=_positive_float,
+        type=_positive_seconds,
         default=DEFAULT_IDLE_TIMEOUT,
         metavar="S",
         help=f"seconds an idle keep-alive connection is kept (default {DEFAULT_IDLE_TIMEOUT:g})",
@@ -109,18 +109,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, *, zero: bool = True) -> float:
+    """A finite number of seconds: 0 or more, or over 0 when ``zero`` is false."""
     value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        least = "0 or more" if zero else "over 0"
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, {least}, got {text}")
     return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be over 0, got {text}")
-    return value
+def _positive_seconds(text: str) -> float:
+    return _seconds(text, zero=False)
 
 
 def _trusted_proxy(text: str) -> str:
