@@ -228,12 +228,15 @@ def bind_providers(
     file: str,
     params: Iterable[str],
     providers: Providers | None,
+    respond: Callable[[object, Response, str], Response] = to_response,
 ) -> object:
     """``function`` itself, or a wrapper that fills its provider parameters.
 
     The wrapper's signature leaves those parameters out, so the typed binding
     (:mod:`microroutes.typed`) sees only ``body``, ``query`` and path parameters.
     ``where`` names the file and export for messages; ``file`` is the route file.
+    ``respond`` turns what ``function`` returns into the response, inside the
+    providers' ``try``, so a generator provider sees its failures too.
 
     :raises SiteError: naming ``where`` and the parameter, for an annotated
         parameter that is not ``body``, ``query`` or a path parameter and whose
@@ -278,7 +281,7 @@ def bind_providers(
         return function
     steps, outputs = providers.plan(wanted)
     kept = [p for p in signature.parameters.values() if p.name not in wanted]
-    handler = _wrapper(function, steps, outputs, file, takes_more=len(kept) > 2)
+    handler = _wrapper(function, steps, outputs, file, respond, takes_more=len(kept) > 2)
     handler.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     setattr(handler, _PROVIDED, dict(wanted))
     return handler
@@ -289,6 +292,7 @@ def _wrapper(
     steps: tuple[_Step, ...],
     outputs: _Outputs,
     file: str,
+    respond: Callable[[object, Response, str], Response],
     *,
     takes_more: bool,
 ) -> Callable[..., Response]:
@@ -304,7 +308,7 @@ def _wrapper(
     scope: dict[str, Any] = {
         "function": function,
         "file": file,
-        "to_response": to_response,
+        "respond": respond,
         "run_awaitable": run_awaitable,
         "isawaitable": inspect.isawaitable,
         "start": _start,
@@ -341,7 +345,7 @@ def _wrapper(
     lines.append(f"        result = function(req, res{passed}{more})")
     if is_async_callable(function):
         lines.append("        if isawaitable(result): result = run_awaitable(result)")
-    lines.append("        response = to_response(result, res, file)")
+    lines.append("        response = respond(result, res, file)")
     if cleans_up:
         lines += [
             "    except BaseException as error:",

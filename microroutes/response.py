@@ -261,6 +261,12 @@ class Response:
         self._content_type = _JSON
         return self
 
+    def json_bytes(self, data: bytes) -> Response:
+        """Send ``data``, JSON already encoded, as ``application/json``; returns ``self``."""
+        self.body = data
+        self._content_type = _JSON
+        return self
+
     def html(self, text: str) -> Response:
         """Send ``text`` as ``text/html; charset=utf-8``; returns ``self``.
 
@@ -504,7 +510,7 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
         try:  # inline, not a helper: this is every JSON answer's path
             return res.json(value)
         except (TypeError, ValueError) as error:
-            raise _json_error(error, where) from error
+            raise json_send_error(error, where) from error
     if isinstance(value, Response):
         return value
     # The cache looked up inline: every typed answer takes this path.
@@ -513,7 +519,7 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
         try:
             return res.json(convert(value))
         except (TypeError, ValueError) as error:
-            raise _json_error(error, where) from error
+            raise json_send_error(error, where) from error
     if isinstance(value, (str, bytes, bytearray, memoryview)):
         return res.send(value)
     if isinstance(value, Iterable) and not isinstance(value, Sized):
@@ -523,7 +529,8 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     raise TypeError(_not_a_body(value, where))
 
 
-def _json_error(error: TypeError | ValueError, where: str) -> TypeError | ValueError:
+def json_send_error(error: TypeError | ValueError, where: str) -> TypeError | ValueError:
+    """``error`` from encoding a handler's answer, restated naming ``where``."""
     kind = TypeError if isinstance(error, TypeError) else ValueError
     return kind(f"{where}: cannot send the returned value as JSON: {error}")
 

@@ -5,8 +5,10 @@ an object with those attributes) is converted by msgspec into the model, so
 keys it does not declare are not sent (no password hash leaks by accident),
 and a value that does not fit is an error naming the route and the field
 (``$[0].id``), answered as a 500. A value already of the annotated class is
-sent as it is, at no cost. ``None`` and a :class:`~microroutes.Response` pass
-through: the handler built the answer with ``res``.
+not converted again. The answer is then encoded by msgspec in one call where
+that writes the bytes :func:`~microroutes.response.dump_json` would (see
+:mod:`microroutes.typed_json`). ``None`` and a :class:`~microroutes.Response`
+pass through: the handler built the answer with ``res``.
 
 Only JSON answers are checked: ``str``, ``bytes``, streams, ``Response``,
 ``Any`` and unions of several :class:`~microroutes.Answer` members are not.
@@ -15,6 +17,7 @@ Only JSON answers are checked: ``str``, ``bytes``, streams, ``Response``,
 from __future__ import annotations
 
 import functools
+import types
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -22,45 +25,78 @@ from typing import Any
 import msgspec
 
 from .openapi._answers import plan_success
-from .response import Response
-from .typed import HandlerSignature, type_label
+from .response import Response, dump_json, json_send_error, to_response
+from .typed import type_label
 from .typed._pydantic import mentions_pydantic
+from .typed_json import json_encoder
 
 if typing.TYPE_CHECKING:
     from .methods import Handler
 
-__all__ = ["ReturnTypeError", "check_returns"]
+__all__ = ["Responder", "ReturnTypeError", "answering", "typed_responder"]
 
 _JSON = "application/json"
+
+#: Turns what a handler returned into its response: ``(value, res, where)``, as
+#: :func:`~microroutes.response.to_response` does for handlers without a JSON annotation.
+Responder = Callable[[object, Response, str], Response]
 
 
 class ReturnTypeError(TypeError):
     """A handler returned a value that does not fit its return annotation (a 500)."""
 
 
-def check_returns(handler: Handler, signature: HandlerSignature, where: str) -> Handler:
-    """``handler``, converting what it returns through its JSON return annotation, if any.
+def typed_responder(returns: Any, where: str) -> Responder | None:
+    """How a value returned under the annotation ``returns`` becomes the response.
+
+    ``None`` when ``returns`` is not one JSON answer of a type msgspec or pydantic
+    converts (then :func:`~microroutes.response.to_response` does it).
 
     :param where: the route file and export (``api/books.py: GET``), for the error message.
     """
-    annotation = _json_annotation(signature.returns)
+    annotation = _json_annotation(returns)
     if annotation is None:
-        return handler
+        return None
     problem = f"{where} returned a value that does not fit {type_label(annotation)}"
     convert = _converter(annotation, problem)
     if convert is None:
-        return handler
-    exact = annotation if isinstance(annotation, type) else None
+        return None
+    exact = annotation if _is_class(annotation) else None
+    encode = json_encoder(annotation) or dump_json
 
-    def checked(req: Any, res: Any) -> object:
-        value = handler(req, res)
-        if type(value) is exact or value is None or isinstance(value, Response):
-            return value  # the model itself (the common case), or an answer built with res
-        return convert(value)
+    def respond(value: object, res: Response, file: str = where) -> Response:
+        if type(value) is not exact:  # the model itself (the common case) is sent as it is
+            if value is None or isinstance(value, Response):
+                return to_response(value, res, file)  # an answer built with res
+            value = convert(value)
+        try:
+            return res.json_bytes(encode(value))
+        except (TypeError, ValueError) as error:
+            raise json_send_error(error, file) from error
 
-    wrapped = functools.wraps(handler)(checked)
-    wrapped.__wrapped__ = signature.function  # the user's function, as bind_handler gives
+    return respond
+
+
+def answering(
+    handler: Handler, respond: Responder, where: str, function: Callable[..., object]
+) -> Handler:
+    """``handler``, its return value made a response by ``respond``.
+
+    ``function`` is the user's function, which ``__wrapped__`` leads to (as
+    :func:`~microroutes.typed.bind_handler`'s handler does).
+    """
+
+    def answered(req: Any, res: Any) -> Response:
+        return respond(handler(req, res), res, where)
+
+    wrapped = functools.wraps(handler)(answered)
+    wrapped.__wrapped__ = function
     return wrapped
+
+
+def _is_class(annotation: Any) -> bool:
+    """``annotation`` is a plain class (``list[Item]`` is an alias, not one)."""
+    return isinstance(annotation, type) and not isinstance(annotation, types.GenericAlias)
 
 
 def _json_annotation(returns: Any) -> Any:

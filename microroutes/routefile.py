@@ -29,8 +29,15 @@ from .asyncio_bridge import bridge_handler
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
 from .providers import Providers, bind_providers
-from .returns import check_returns
-from .typed import DEFAULT_PROBLEM_LIMITS, HandlerSignature, ProblemLimits, bind_handler
+from .response import to_response
+from .returns import Responder, answering, typed_responder
+from .typed import (
+    DEFAULT_PROBLEM_LIMITS,
+    HandlerSignature,
+    ProblemLimits,
+    bind_handler,
+    read_returns,
+)
 
 if TYPE_CHECKING:
     from .routing import Route
@@ -133,29 +140,43 @@ def _method_table(
     for method in HTTP_METHODS:
         function = getattr(module, method, None)
         if function is not None:
-            where = f"{file}: {method}"
-            function = _with_providers(function, where, file, params, defaults.providers)
-            handler, signatures[method] = bind_handler(
-                function, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
-            )
-            exports[method] = check_returns(
-                bridge_handler(handler, where), signatures[method], where
+            exports[method], signatures[method] = _handler(
+                function, f"{file}: {method}", file, params, limits, defaults
             )
     fallback: Handler | None = None
     function = getattr(module, FALLBACK_HANDLER, None)
     if function is not None:
-        where = f"{file}: {FALLBACK_HANDLER}"
-        function = _with_providers(function, where, file, params, defaults.providers)
-        handler, signatures[FALLBACK_HANDLER] = bind_handler(
-            function, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
-        )
-        fallback = check_returns(
-            bridge_handler(handler, where), signatures[FALLBACK_HANDLER], where
+        fallback, signatures[FALLBACK_HANDLER] = _handler(
+            function, f"{file}: {FALLBACK_HANDLER}", file, params, limits, defaults
         )
     _refuse_miscased_exports(module, file, exports)
     if not exports and fallback is None:
         raise SiteError(_no_handler_message(module, file))
     return MethodTable.build(exports, fallback), signatures
+
+
+def _handler(
+    function: object,
+    where: str,
+    file: str,
+    params: tuple[str, ...],
+    limits: ProblemLimits,
+    defaults: RouteDefaults,
+) -> tuple[Handler, HandlerSignature]:
+    """The handler serving ``function`` (an export of ``file``), and what it declares.
+
+    Its parameters are provided and decoded, an ``async def`` is run, and a
+    JSON return annotation converts and encodes what it returns.
+    """
+    respond = typed_responder(read_returns(function, where), where)
+    provided = _with_providers(function, where, file, params, defaults.providers, respond)
+    handler, signature = bind_handler(
+        provided, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
+    )
+    served = bridge_handler(handler, where)
+    if respond is not None and provided is function:  # a provider wrapper responds itself
+        served = answering(served, respond, file, signature.function)
+    return served, signature
 
 
 def _with_providers(
@@ -164,12 +185,13 @@ def _with_providers(
     file: str,
     params: tuple[str, ...],
     providers: Callable[[], Providers | None],
+    respond: Responder | None,
 ) -> object:
     """``function``, wrapped to get its provider parameters when it asks for any."""
     code = getattr(inspect.unwrap(function) if callable(function) else function, "__code__", None)
     if code is not None and code.co_argcount + code.co_kwonlyargcount <= 2:
         return function  # only (req, res): nothing to provide, no _app.py to read
-    return bind_providers(function, where, file, params, providers())
+    return bind_providers(function, where, file, params, providers(), respond or to_response)
 
 
 def _own_functions(module: ModuleType) -> list[str]:

@@ -187,6 +187,35 @@ def test_generator_provider_sees_the_handlers_exception(provided_site) -> None:
     assert events() == ["open", "rollback Conflict [1]", "close"]
 
 
+def test_the_return_annotation_converts_a_provided_handler_s_answer(provided_site) -> None:
+    """Keys the model does not declare stay on the server, with providers as without."""
+    _app, client, events = provided_site(
+        {
+            "pages/account.py": (
+                "import msgspec\n"
+                "from sitelib import Connection\n"
+                "class Account(msgspec.Struct):\n"
+                "    name: str\n"
+                "def GET(req, res, conn: Connection) -> Account:\n"
+                "    if req.query.get('wrong'):\n"
+                "        return {'name': 1}\n"
+                "    return {'name': 'ada', 'password_hash': 'secret'}\n"
+                "async def PUT(req, res, conn: Connection) -> list[Account]:\n"
+                "    return [{'name': 'ada', 'password_hash': 'secret'}]\n"
+            )
+        }
+    )
+    answer = client.get("/account")
+    assert (answer.status_code, answer.get_data()) == (200, b'{"name":"ada"}')
+    assert events() == ["open", "commit []", "close"]
+    events().clear()
+    assert client.put("/account").get_data() == b'[{"name":"ada"}]'
+    events().clear()
+    # A value that does not fit fails inside the providers: the transaction is rolled back.
+    assert client.get("/account?wrong=1").status_code == 500
+    assert events() == ["open", "rollback ReturnTypeError []", "close"]
+
+
 def test_generator_provider_finishes_after_a_streamed_body(provided_site) -> None:
     _app, client, events = provided_site(
         {

@@ -16,7 +16,7 @@ which ``App.routes()`` lists for tools such as the OpenAPI document.
 from ._binding import FORM_MEDIA_TYPES, bind_handler
 from ._labels import type_label
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
-from ._signature import JSON_MEDIA_TYPE, Form, HandlerSignature, read_signature
+from ._signature import JSON_MEDIA_TYPE, Form, HandlerSignature, read_returns, read_signature
 from ._unknown import allow_unknown_fields
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ProblemLimits",
     "allow_unknown_fields",
     "bind_handler",
+    "read_returns",
     "read_signature",
     "type_label",
 ]

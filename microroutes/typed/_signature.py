@@ -11,7 +11,15 @@ from typing import Any
 
 from ..errors import SiteError
 
-__all__ = ["BODY", "JSON_MEDIA_TYPE", "QUERY", "Form", "HandlerSignature", "read_signature"]
+__all__ = [
+    "BODY",
+    "JSON_MEDIA_TYPE",
+    "QUERY",
+    "Form",
+    "HandlerSignature",
+    "read_returns",
+    "read_signature",
+]
 
 #: The parameter receiving the decoded request body.
 BODY = "body"
@@ -119,6 +127,21 @@ def read_signature(function: object, where: str, params: Collection[str] = ()) -
         body_default=body_parameter.default if has_default and body_parameter else None,
         body_form=body_form,
     )
+
+
+def read_returns(function: object, where: str) -> Any:
+    """The return annotation of ``function``, resolved; ``None`` when it has none.
+
+    It is the same as :func:`read_signature`'s ``returns``, read before the
+    parameters are checked (a function taking provided types, say).
+    """
+    try:
+        signature = inspect.signature(function)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None  # read_signature says what is wrong
+    if signature.return_annotation is signature.empty:
+        return None
+    return _type_hints(function, signature, where).get("return")
 
 
 def _without_form(annotation: Any) -> tuple[Any, bool]:

@@ -1,0 +1,137 @@
+"""Typed JSON answers encoded by msgspec, in C, with the bytes :func:`dump_json` writes.
+
+A handler annotated ``-> list[Item]`` answers values whose shape is known at
+import. For most shapes msgspec's encoder writes exactly what
+:func:`~microroutes.response.dump_json` writes, many times faster (no Python
+call per object); :func:`json_encoder` builds that encoder when it can promise
+the same bytes, and says no otherwise:
+
+* outside a ``Struct`` (whose fields :func:`dump_json` already hands to
+  msgspec): aware datetimes and times (msgspec writes UTC as ``Z``,
+  ``isoformat`` as ``+00:00``), durations, bytes, ``Any`` and custom types;
+* dataclasses with defaults or ``init=False`` fields: a dataclass msgspec made
+  keeps a default on its class only, and msgspec's encoder would leave it out.
+
+One difference remains by design, valid JSON of the same number: a float of
+1e16 or more, or under 1e-4, is written ``1e16`` where Python writes
+``1e+16``. NaN and infinities are still refused: msgspec writes them as
+``null``, so an answer whose shape may hold a float and whose bytes hold
+``null`` is encoded again by :func:`dump_json`, which refuses them. A value
+msgspec cannot encode (a lone surrogate, say) goes to :func:`dump_json` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from msgspec import inspect as mi
+
+from .response import dump_json
+
+__all__ = ["json_encoder"]
+
+#: Shapes msgspec writes as dump_json does, with nothing inside to look at.
+_SAME_BYTES = (
+    mi.NoneType,
+    mi.BoolType,
+    mi.IntType,
+    mi.StrType,
+    mi.DateType,
+    mi.UUIDType,
+    mi.DecimalType,
+    mi.EnumType,
+    mi.LiteralType,
+)
+#: Dictionary keys both encoders write alike (``"1"`` for the int 1).
+_PLAIN_KEYS = (mi.StrType, mi.IntType, mi.LiteralType, mi.EnumType)
+
+
+class _Shape:
+    """What a walk over a type found: whether msgspec writes it alike, and floats in it."""
+
+    __slots__ = ("floats", "same", "seen")
+
+    def __init__(self) -> None:
+        self.same = True
+        self.floats = False
+        self.seen: set[tuple[int, bool]] = set()  # walked already: a model may hold itself
+
+
+def json_encoder(annotation: Any) -> Callable[[Any], bytes] | None:
+    """An encoder writing values of ``annotation`` as :func:`dump_json` does, or ``None``.
+
+    The encoder raises what :func:`dump_json` raises (a ``ValueError`` for NaN,
+    a ``TypeError`` for a value with no JSON form).
+    """
+    try:
+        info = mi.type_info(annotation)
+    except (TypeError, ValueError):  # not a type msgspec knows
+        return None
+    shape = _Shape()
+    _walk(info, shape, native=False)
+    if not shape.same:
+        return None
+    encode = msgspec.json.Encoder().encode
+    floats = shape.floats
+
+    def encoder(value: Any) -> bytes:
+        try:
+            data = encode(value)
+        except (TypeError, ValueError):  # a lone surrogate, a value of another type
+            return dump_json(value)  # its answer: the old bytes, or the error that says why
+        if floats and b"null" in data:
+            return dump_json(value)  # maybe a NaN msgspec wrote as null: refused there
+        return data
+
+    return encoder
+
+
+def _walk(node: mi.Type, shape: _Shape, *, native: bool) -> None:
+    """Look through ``node`` for what msgspec would write otherwise, and for floats.
+
+    ``native``: inside a ``Struct``, which :func:`dump_json` hands to msgspec's own
+    ``to_builtins``, so msgspec decides every byte there already.
+    """
+    key = (id(node), native)
+    if not shape.same or key in shape.seen:
+        return
+    shape.seen.add(key)
+    if isinstance(node, _SAME_BYTES):
+        return
+    if isinstance(node, (mi.FloatType, mi.AnyType, mi.CustomType)):
+        shape.floats = True  # Any or a custom type may hold a float too
+        shape.same = native or isinstance(node, mi.FloatType)
+    elif isinstance(node, mi.Metadata):
+        _walk(node.type, shape, native=native)
+    elif isinstance(node, (mi.DateTimeType, mi.TimeType)):
+        shape.same = native or node.tz is False  # isoformat and msgspec agree when naive
+    elif isinstance(node, mi.UnionType):
+        for member in node.types:
+            _walk(member, shape, native=native)
+    elif isinstance(node, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+        _walk(node.item_type, shape, native=native)
+    elif isinstance(node, mi.TupleType):
+        for item in node.item_types:
+            _walk(item, shape, native=native)
+    elif isinstance(node, mi.DictType):
+        shape.same = native or isinstance(_bare(node.key_type), _PLAIN_KEYS)
+        _walk(node.value_type, shape, native=native)
+    elif isinstance(node, mi.StructType):
+        for model_field in node.fields:
+            _walk(model_field.type, shape, native=True)
+    elif isinstance(node, (mi.TypedDictType, mi.NamedTupleType)):
+        for model_field in node.fields:
+            _walk(model_field.type, shape, native=native)
+    elif isinstance(node, mi.DataclassType):
+        # dump_json sends every field, a default kept on the class included
+        shape.same = native or all(model_field.required for model_field in node.fields)
+        for model_field in node.fields:
+            _walk(model_field.type, shape, native=native)
+    else:  # outside a Struct: bytes, durations, attrs classes, raw and ext types
+        shape.same = native
+
+
+def _bare(node: mi.Type) -> mi.Type:
+    return node.type if isinstance(node, mi.Metadata) else node
