@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..bodies import JSON_MEDIA_TYPES, is_json, media_type, refuse_media_type
 from ..errors import NotFound, SiteError, UnprocessableContent
+from ..request import query_fields
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
 from ._signature import BODY, QUERY, HandlerSignature, read_signature
@@ -164,7 +165,7 @@ def _query_reader(annotation: Any, limits: ProblemLimits) -> Reader:
     many = frozenset(name for name, _, takes_many in fields if takes_many)
 
     def read_query(req: Request) -> Any:
-        values = _strings(req.query, many)
+        values = query_fields(req.environ, many)
         try:
             return engine.from_strings(values, (QUERY,))
         except Invalid as error:
