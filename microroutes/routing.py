@@ -406,6 +406,24 @@ class Router(Generic[T]):
             return leaf.target, {}
         parts = path[1:].split("/") if path != "/" else []
         params: Params = {}
+        # Most paths match on the first way down, a static child before a [param] at
+        # each step: a loop, no call per segment. A dead end falls back to the full
+        # depth-first search, which backtracks.
+        node = self._root
+        for part in parts:
+            child = node.static.get(part)
+            if child is None:
+                dynamic = node.dynamic
+                if dynamic is None or not part:
+                    break
+                params[dynamic.name] = part
+                child = dynamic.node
+            node = child
+        else:
+            leaf = node.leaf
+            if leaf is not None:
+                return leaf.target, params
+        params = {}
         found = _match(self._root, parts, 0, params)
         if found is None:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from microroutes.routing import (
     Router,
     Segment,
     SegmentKind,
+    _match,
     parse_segment,
     scan_pages,
 )
@@ -537,3 +539,74 @@ def test_the_public_route_table(make_site) -> None:
     assert set(docs.handlers.values()) == {docs.module.handler}
     assert table["/"].kind is RouteKind.STATIC
     assert table["/"].max_body_size == 1 << 20
+
+
+def _router_of(files: list[str]) -> Router[str]:
+    """A router over route files named like ``a/[x]/c.py`` (the target is the file)."""
+    router: Router[str] = Router()
+    for file in files:
+        segments = []
+        for name in file.removesuffix(".py").split("/"):
+            if name.startswith("[[..."):
+                segments.append(Segment(SegmentKind.OPTIONAL_CATCH_ALL, name[5:-2]))
+            elif name.startswith("[..."):
+                segments.append(Segment(SegmentKind.CATCH_ALL, name[4:-1]))
+            elif name.startswith("["):
+                segments.append(Segment(SegmentKind.DYNAMIC, name[1:-1]))
+            else:
+                segments.append(Segment(SegmentKind.STATIC, name))
+        router.add(Route(tuple(segments), file, Path("unused")), file)
+    return router
+
+
+_BACKTRACKING_FILES = [
+    "a/b/c.py",
+    "a/[x]/d.py",
+    "a/[x]/[y].py",
+    "a/b/[...rest].py",
+    "g/h/i.py",
+    "g/[x]/j.py",
+    "[p]/h/k.py",
+    "[p]/[q]/[[...tail]].py",
+    "f/[...all].py",
+    "f/g.py",
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/a/b/c", ("a/b/c.py", {})),
+        # below the static b, its catch-all is tried before backing up to a/[x]
+        ("/a/b/d", ("a/b/[...rest].py", {"rest": ["d"]})),
+        ("/a/c/d", ("a/[x]/d.py", {"x": "c"})),
+        ("/a/c/z", ("a/[x]/[y].py", {"x": "c", "y": "z"})),
+        # the static h has no j: back up one level and take g/[x]
+        ("/g/h/j", ("g/[x]/j.py", {"x": "h"})),
+        # neither g/h nor g/[x] has k: back up to the root's [p]
+        ("/g/h/k", ("[p]/h/k.py", {"p": "g"})),
+        ("/q/r", ("[p]/[q]/[[...tail]].py", {"p": "q", "q": "r", "tail": []})),
+        ("/f/g", ("f/g.py", {})),
+        ("/f/h/i", ("f/[...all].py", {"all": ["h", "i"]})),
+        ("/a//c", None),
+        ("/a/b/", None),
+    ],
+)
+def test_match_backs_up_from_a_dead_end(path: str, expected: object) -> None:
+    assert _router_of(_BACKTRACKING_FILES).match(path) == expected
+
+
+def test_match_agrees_with_the_full_depth_first_search() -> None:
+    """Every path over a small alphabet matches as the backtracking search says."""
+    router = _router_of(_BACKTRACKING_FILES)
+    names = ["a", "b", "c", "d", "f", "g", "h", "j", "k", ""]
+    paths = ["/" + "/".join(p) for n in range(1, 5) for p in itertools.product(names, repeat=n)]
+    assert len(paths) > 7000
+    matched = 0
+    for path in paths:
+        params: dict[str, str | list[str]] = {}
+        found = _match(router._root, path[1:].split("/"), 0, params)
+        expected = None if found is None else (found.target, params)
+        assert router.match(path) == expected, path
+        matched += expected is not None
+    assert matched > 1000
