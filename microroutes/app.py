@@ -38,7 +38,7 @@ from .loader import (
     LazyModule,
     SitePackage,
 )
-from .methods import Handler, MethodTable
+from .methods import MethodTable
 from .middleware import Middleware, build_middleware, chain_for, find_middleware, run_chain
 from .negotiation import prefers_html
 from .providers import Providers
@@ -413,51 +413,48 @@ class App:
     ) -> Response:
         loaded = endpoint.module.value or endpoint.module.get()
         max_body_size = loaded.max_body_size
+        length = None
         if environ.get("CONTENT_LENGTH"):
             # Refused before the handler runs, whether or not it would read the body.
-            check_body_size(parse_content_length(environ), max_body_size)
-        req = Request(environ, path, params, self, max_body_size)
+            length = parse_content_length(environ)
+            check_body_size(length, max_body_size)
+        req = Request(environ, path, params, self, max_body_size, length)
+        res = Response()
         try:
-            response = self._call(endpoint, loaded.table, method, req, environ)
+            if endpoint.middleware:
+                response = self._call_through_middleware(endpoint, loaded.table, method, req, res)
+            else:
+                # Inline, no closures: every request without middleware takes this path.
+                handler = loaded.table.exports.get(method) or loaded.table.resolve(method)
+                answer = handler(req, res)
+                response = (
+                    answer
+                    if type(answer) is Response  # typed handlers answer one already
+                    else to_response(answer, res, endpoint.route.file)
+                )
             if isinstance(response.body, bytes):  # the common case, checked inline
                 return response
             body = _started(response, endpoint.route.file, req.id).body  # unless a middleware did
         except BaseException as error:  # error_response() re-raises what must stop the process
             return self.error_response(error, environ, req=req)
         finally:
-            req.close()
+            if req._files:  # only uploads need closing: no call for every other request
+                req.close()
         if method == "HEAD" and isinstance(body, StreamedBody):
             answer_head(response, body, self.head_drain_chunks)
         return response
-
-    def _call(
-        self,
-        endpoint: Endpoint[Middleware],
-        table: MethodTable,
-        method: str,
-        req: Request,
-        environ: dict[str, Any],
-    ) -> Response:
-        res = Response()
-        if endpoint.middleware:
-            # 405 before any middleware; OPTIONS resolves inside, so CORS answers preflights.
-            handler = table.resolve(method) if method != "OPTIONS" else None
-            return self._call_through_middleware(
-                endpoint, table, method, handler, req, res, environ
-            )
-        # No closures here: every request without middleware takes this path.
-        return to_response(table.resolve(method)(req, res), res, endpoint.route.file)
 
     def _call_through_middleware(
         self,
         endpoint: Endpoint[Middleware],
         table: MethodTable,
         method: str,
-        handler: Handler | None,
         req: Request,
         res: Response,
-        environ: dict[str, Any],
     ) -> Response:
+        environ = req.environ
+        # 405 before any middleware; OPTIONS resolves inside, so CORS answers preflights.
+        handler = table.resolve(method) if method != "OPTIONS" else None
         file = endpoint.route.file
         chain = [(lazy.file, lazy.value or lazy.get()) for lazy in endpoint.middleware]
 

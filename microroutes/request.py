@@ -10,7 +10,7 @@ import codecs
 import logging
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import EnvironHeaders, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException as _WerkzeugHTTPException
@@ -80,7 +80,7 @@ def _text_codec(charset: str | None) -> str:
     return name
 
 
-def _latin1_to_text(value: str) -> str:
+def latin1_to_text(value: str) -> str:
     """A WSGI header string (bytes as latin-1) decoded as UTF-8, bad bytes replaced."""
     if value.isascii():
         return value
@@ -96,40 +96,6 @@ def _parse_urlencoded(text: str, limit: int, what: str) -> MultiDict[str, str]:
     return MultiDict(pairs)
 
 
-def query_fields(environ: dict[str, Any], many: frozenset[str]) -> dict[str, str | list[str]]:
-    """The query string as field values: every value of the names in ``many``, the
-    first value of the others (what a typed ``query`` is converted from).
-
-    Read straight from ``QUERY_STRING`` in one pass, with :attr:`Request.query`'s
-    rules: ``+`` is a space, percent-escapes are UTF-8 (bad bytes replaced), a
-    name without ``=`` has the empty value, and more than :data:`MAX_QUERY_FIELDS`
-    fields is a 400.
-    """
-    text = environ.get("QUERY_STRING")
-    if not text:
-        return {}
-    if not text.isascii():
-        text = _latin1_to_text(text)
-    pieces = text.split("&")
-    if len(pieces) > MAX_QUERY_FIELDS:
-        raise BadRequest(f"too many query parameters (at most {MAX_QUERY_FIELDS})")
-    fields: dict[str, str | list[str]] = {}
-    for piece in pieces:
-        if not piece:
-            continue
-        name, _, value = piece.partition("=")
-        if "%" in piece or "+" in piece:
-            name = unquote_plus(name, errors="replace")
-            value = unquote_plus(value, errors="replace")
-        if name in many:
-            listed = fields.setdefault(name, [])
-            if isinstance(listed, list):
-                listed.append(value)
-        elif name not in fields:
-            fields[name] = value
-    return fields
-
-
 class Request:
     """One HTTP request, handed to every handler as ``req``."""
 
@@ -141,6 +107,7 @@ class Request:
         "_form",
         "_headers",
         "_json",
+        "_length",
         "_query",
         "_state",
         "app",
@@ -157,7 +124,9 @@ class Request:
         params: Params,
         app: App,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        content_length: Any = _UNSET,
     ) -> None:
+        # content_length: the Content-Length the app has parsed already (None: absent).
         #: The WSGI environ this request wraps.
         self.environ = environ
         #: The decoded URL path, e.g. ``/api/post/abc``.
@@ -177,6 +146,7 @@ class Request:
         self._json: Any = _UNSET
         self._body: Any = _UNSET
         self._state: RequestState | None = None
+        self._length: Any = content_length
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
@@ -233,7 +203,7 @@ class Request:
     def query(self) -> MultiDict[str, str]:
         """Query-string parameters only: ``query["x"]`` first value, ``getlist("x")`` all."""
         if self._query is None:
-            text = _latin1_to_text(self.query_string)
+            text = latin1_to_text(self.query_string)
             self._query = _parse_urlencoded(text, MAX_QUERY_FIELDS, "query parameters")
         return self._query
 
@@ -248,7 +218,7 @@ class Request:
     def cookies(self) -> MultiDict[str, str]:
         """Cookies sent by the client."""
         if self._cookies is None:
-            self._cookies = parse_cookie(_latin1_to_text(self.environ.get("HTTP_COOKIE", "")))
+            self._cookies = parse_cookie(latin1_to_text(self.environ.get("HTTP_COOKIE", "")))
         return self._cookies
 
     @property
@@ -259,7 +229,11 @@ class Request:
     @property
     def content_length(self) -> int | None:
         """The declared body length, or ``None``."""
-        return parse_content_length(self.environ)
+        length = self._length
+        if length is _UNSET:
+            length = self._length = parse_content_length(self.environ)
+        value: int | None = length
+        return value
 
     @property
     def data(self) -> bytes:
@@ -346,7 +320,7 @@ class Request:
 
     def _read_body(self) -> bytes:
         limit = self.max_body_size
-        length = parse_content_length(self.environ)
+        length = self.content_length
         if length is None and not self.environ.get("wsgi.input_terminated"):
             return b""  # no length and no end marker: reading could block
         # Never read more than one byte past the limit: that is enough to tell.

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .asyncio_bridge import bridge_handler
+from .asyncio_bridge import bridge_handler, is_async_callable
 from .errors import SiteError
 from .methods import HTTP_METHODS, Handler, MethodTable
 from .providers import Providers, bind_providers
@@ -170,12 +170,20 @@ def _handler(
     """
     respond = typed_responder(read_returns(function, where), where)
     provided = _with_providers(function, where, file, params, defaults.providers, respond)
+    # A provider wrapper answers through respond itself; a plain synchronous handler's
+    # binding calls it in the same call; an async handler's answer is awaited first.
+    inline = provided is function and not is_async_callable(function)
     handler, signature = bind_handler(
-        provided, where, params, limits, allow_unknown_fields=defaults.allow_unknown_fields
+        provided,
+        where,
+        params,
+        limits,
+        allow_unknown_fields=defaults.allow_unknown_fields,
+        respond=respond if inline else None,
     )
     served = bridge_handler(handler, where)
-    if respond is not None and provided is function:  # a provider wrapper responds itself
-        served = answering(served, respond, file, signature.function)
+    if respond is not None and provided is function and not inline:
+        served = answering(served, respond, where, signature.function)
     return served, signature
 
 

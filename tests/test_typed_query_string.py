@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from conftest import client_for, environ_for
 
-from microroutes.request import MAX_QUERY_FIELDS, Request, query_fields
+from microroutes.request import MAX_QUERY_FIELDS, Request
+from microroutes.typed._query import query_fields
 
 MANY = frozenset({"tag", "n"})
 
@@ -95,3 +96,17 @@ def test_too_many_fields_are_a_400(make_site: Any) -> None:
     fields = "&".join(f"k{i}=v" for i in range(MAX_QUERY_FIELDS))
     assert client.get(f"/search?q=x&{fields}").status_code == 400
     assert client.get(f"/search?{fields}").status_code == 422  # q is missing: a 422
+
+
+def test_text_that_is_not_an_integer_is_refused_where_integers_go() -> None:
+    environ = environ_for("/")
+    environ["QUERY_STRING"] = "page=2.0&n=1&n=1e3&n=-4&q=2.0"
+    fields = query_fields(environ, MANY, frozenset({"page", "n"}))
+    assert fields == {"page": "", "n": ["1", "", "-4"], "q": "2.0"}
+
+
+@pytest.mark.parametrize("page", ["2.0", "1e3", "+2", "%D9%A3"])
+def test_an_integer_field_takes_integer_text_only(make_site: Any, page: str) -> None:
+    answer = client_for(make_site(SITE)).get(f"/search?q=x&page={page}")
+    assert answer.status_code == 422
+    assert [problem["loc"] for problem in answer.json["error"]["detail"]] == [["query", "page"]]

@@ -11,9 +11,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..bodies import JSON_MEDIA_TYPES, is_json, media_type, refuse_media_type
 from ..errors import NotFound, SiteError, UnprocessableContent
-from ..request import query_fields
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
+from ._numbers import short_integer
+from ._query import query_reader
 from ._signature import BODY, QUERY, HandlerSignature, read_signature
 from ._unknown import refusing_models
 
@@ -26,6 +27,8 @@ __all__ = ["FORM_MEDIA_TYPES", "bind_handler"]
 #: The form content types a ``Form`` body also accepts.
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 Reader = Callable[["Request"], Any]
+#: Makes a handler's answer the response: ``(answer, res, where) -> Response``.
+Answerer = Callable[[object, Any, str], Any]
 
 
 def bind_handler(
@@ -35,13 +38,16 @@ def bind_handler(
     limits: ProblemLimits = DEFAULT_PROBLEM_LIMITS,
     *,
     allow_unknown_fields: bool = False,
+    respond: Answerer | None = None,
 ) -> tuple[Handler, HandlerSignature]:
     """The handler to call as ``handler(req, res)``, and what ``function`` declares.
 
     A function taking only ``(req, res)`` is returned as it is. Otherwise the
     handler is a wrapper that decodes ``body``, ``query`` and path parameters
     and calls ``function`` with them by name, returning whatever it returns
-    (a coroutine included); ``__wrapped__`` is ``function``.
+    (a coroutine included); ``__wrapped__`` is ``function``. With ``respond``
+    (for a synchronous ``function``), the wrapper returns
+    ``respond(answer, res, where)`` instead, in the same call.
 
     ``limits`` bound the problems a 422 lists; ``allow_unknown_fields`` lets
     JSON bodies carry keys no field takes (dropped) for every model.
@@ -50,7 +56,7 @@ def bind_handler(
         fill, a signature that cannot be read, or a type no engine supports.
     """
     signature = read_signature(function, where, params)
-    if signature.is_plain:
+    if signature.is_plain and respond is None:
         handler: Handler = signature.function
         return handler, signature
     readers: list[tuple[str, Reader]] = []
@@ -65,7 +71,7 @@ def bind_handler(
                 signature, media_types=reader.media_types, closed_models=closed
             )
         readers.append((name, reader))
-    return _wrapper(signature.function, readers), signature
+    return _wrapper(signature.function, readers, respond, where), signature
 
 
 def _reader_for(
@@ -79,37 +85,48 @@ def _reader_for(
     if name == QUERY:
         if signature.query is None:
             return _untyped_query
-        return _query_reader(signature.query, limits)
+        return query_reader(signature.query, limits)
     if name in signature.params:
         return _ParamReader(name, signature.params[name])
     return functools.partial(_untyped_param, name=name)
 
 
-def _wrapper(function: Callable[..., object], readers: list[tuple[str, Reader]]) -> Handler:
-    if len(readers) == 1 and readers[0][0] == BODY:
-        read_body = readers[0][1]
-
-        def body_handler(req: Request, res: object) -> object:
-            return function(req, res, body=read_body(req))
-
-        return functools.wraps(function)(body_handler)
-
+def _wrapper(
+    function: Callable[..., object],
+    readers: list[tuple[str, Reader]],
+    respond: Answerer | None,
+    where: str,
+) -> Handler:
     # Path parameters first (a URL naming nothing is a 404 whatever the body), the body last.
     ordered = sorted(readers, key=lambda reader: _READ_ORDER.get(reader[0], 0))
-
-    def typed_handler(req: Request, res: object) -> object:
-        arguments: dict[str, Any] = {}
-        invalid: list[UnprocessableContent] = []
-        for name, read in ordered:
-            try:
-                arguments[name] = read(req)
-            except UnprocessableContent as error:  # list the query's and the body's problems
-                invalid.append(error)
-        if invalid:
-            raise _combined(invalid)
-        return function(req, res, **arguments)
-
-    return functools.wraps(function)(typed_handler)
+    # Written out for these parameters (as dataclasses writes __init__): one local per
+    # value and the reads in a row cost half what a loop filling a dict does.
+    scope: dict[str, Any] = {
+        "function": function,
+        "Unprocessable": UnprocessableContent,
+        "combined": _combined,
+        "respond": respond,
+        "where": where,
+    }
+    lines = ["def typed_handler(req, res):", "    invalid = None"]
+    for number, (_name, read) in enumerate(ordered):
+        scope[f"read{number}"] = read
+        lines += [
+            "    try:",
+            f"        v{number} = read{number}(req)",
+            "    except Unprocessable as error:  # the query's and the body's problems, listed",
+            "        invalid = [*(invalid or ()), error]",
+        ]
+    passed = "".join(f", {name}=v{number}" for number, (name, _) in enumerate(ordered))
+    call = f"function(req, res{passed})"
+    lines += [
+        "    if invalid is not None:",
+        "        raise combined(invalid)",
+        f"    return respond({call}, res, where)" if respond else f"    return {call}",
+    ]
+    exec(compile("\n".join(lines), f"<typed parameters of {where}>", "exec"), scope)  # noqa: S102
+    handler: Handler = functools.wraps(function)(scope["typed_handler"])
+    return handler
 
 
 _READ_ORDER = {QUERY: 1, BODY: 2}
@@ -141,37 +158,23 @@ def _untyped_param(req: Request, name: str) -> Any:
 class _ParamReader:
     """A path parameter converted to its annotation; a value that does not convert is a 404."""
 
-    __slots__ = ("_engine", "_name")
+    __slots__ = ("_engine", "_name", "_plain_int")
 
     def __init__(self, name: str, annotation: Any) -> None:
         self._name = name
         self._engine: Engine = build_engine(annotation)
+        self._plain_int = annotation is int
 
     def __call__(self, req: Request) -> Any:
         value = req.params[self._name]
+        if self._plain_int and isinstance(value, str):  # /items/<int>: converted once, here
+            number = short_integer(value)
+            if number is not None:
+                return number
         try:
             return self._engine.from_strings(value, ("path", self._name))
         except Invalid:
             raise NotFound(f"no resource at {req.path}") from None
-
-
-def _query_reader(annotation: Any, limits: ProblemLimits) -> Reader:
-    fields = object_fields(annotation)
-    if fields is None:
-        raise TypeError(
-            "the query type must be a dataclass, TypedDict, msgspec.Struct or pydantic model"
-        )
-    engine = build_engine(annotation, limits, allow_unknown_fields=True)  # query: not JSON
-    many = frozenset(name for name, _, takes_many in fields if takes_many)
-
-    def read_query(req: Request) -> Any:
-        values = query_fields(req.environ, many)
-        try:
-            return engine.from_strings(values, (QUERY,))
-        except Invalid as error:
-            raise UnprocessableContent("invalid query string", detail=error.problems) from None
-
-    return read_query
 
 
 def _strings(multi: MultiDict[str, str], many: frozenset[str]) -> dict[str, str | list[str]]:

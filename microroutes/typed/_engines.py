@@ -31,8 +31,12 @@ class Engine(Protocol):
     def from_json(self, data: bytes, loc: Loc) -> Any:
         """``data`` decoded as JSON into the type; 400 if malformed, :class:`Invalid` if unfit."""
 
-    def from_strings(self, value: object, loc: Loc) -> Any:
-        """``value`` (strings, lists and dicts of them) converted into the type."""
+    def from_strings(self, value: object, loc: Loc, *, integers_checked: bool = False) -> Any:
+        """``value`` (strings, lists and dicts of them) converted into the type.
+
+        ``integers_checked``: text where integers go is integer text already (or
+        made unconvertible), as :func:`~._query.query_fields` leaves it.
+        """
 
 
 def build_engine(
@@ -144,8 +148,8 @@ class _MsgspecEngine:
                     return value
         raise Invalid(self._limits.bound(unknown + problems))
 
-    def from_strings(self, value: object, loc: Loc) -> Any:
-        if self._integers is not None:
+    def from_strings(self, value: object, loc: Loc, *, integers_checked: bool = False) -> Any:
+        if self._integers is not None and not integers_checked:
             value = only_integer_text(value, self._integers)
         try:
             return msgspec.convert(value, self._type, strict=False)

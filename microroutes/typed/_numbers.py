@@ -18,7 +18,13 @@ import msgspec
 
 from ._shapes import UNION_TYPE, field_types
 
-__all__ = ["decode_integral_floats", "integer_spots", "only_integer_text"]
+__all__ = [
+    "decode_integral_floats",
+    "integer_spots",
+    "is_integer_text",
+    "only_integer_text",
+    "short_integer",
+]
 #: Where integers go in string values: ``True`` (the value itself, or its items),
 #: the keys of an object's integer fields, or ``None`` (nowhere).
 IntegerSpots = bool | frozenset[str] | None
@@ -41,21 +47,50 @@ def only_integer_text(value: object, spots: IntegerSpots) -> object:
     if spots is True:
         return _checked(value)
     if isinstance(spots, frozenset) and isinstance(value, dict):
-        return {key: _checked(item) if key in spots else item for key, item in value.items()}
+        changed: dict[Any, Any] | None = None  # copied only when some text is refused
+        for key in spots:
+            item = value.get(key)
+            if item is None:
+                continue
+            checked = _checked(item)
+            if checked is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = checked
+        return value if changed is None else changed
     return value
 
 
 def _checked(value: object) -> object:
     if isinstance(value, str):
-        return value if _is_integer_text(value) else _REFUSED
+        return value if is_integer_text(value) else _REFUSED
     if isinstance(value, list):
         return [_checked(item) for item in value]
     return value
 
 
-def _is_integer_text(text: str) -> bool:
-    digits = text[1:] if text.startswith("-") else text
-    return digits.isascii() and digits.isdigit()
+def short_integer(text: str) -> int | None:
+    """``text`` as an int when it is integer text msgspec reads as one, at most 18 digits
+    long (``-12``, ``0``; not ``007``), else ``None`` (left to the engine)."""
+    digits = text[1:] if text[:1] == "-" else text
+    if (
+        0 < len(digits) <= _SHORT_DIGITS
+        and digits.isdigit()
+        and digits.isascii()
+        and (digits[0] != "0" or len(digits) == 1)
+    ):
+        return int(text)
+    return None
+
+
+#: Integer text this long at most is read by int() itself (no size limit to mind).
+_SHORT_DIGITS = 18
+
+
+def is_integer_text(text: str) -> bool:
+    """``-12`` or ``42``: ASCII digits, a minus sign before them at most."""
+    digits = text[1:] if text[:1] == "-" else text
+    return digits.isdigit() and digits.isascii()
 
 
 def _takes_integers(annotation: Any) -> bool:

@@ -64,8 +64,8 @@ class PydanticEngine:
             raise Invalid(self._limits.bound(unknown))
         return value
 
-    def from_strings(self, value: object, loc: Loc) -> Any:
-        if self._integers is not None:
+    def from_strings(self, value: object, loc: Loc, *, integers_checked: bool = False) -> Any:
+        if self._integers is not None and not integers_checked:
             value = only_integer_text(value, self._integers)
         try:
             return self._adapter.validate_python(value)

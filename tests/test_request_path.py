@@ -1,0 +1,121 @@
+"""The per-request path: each input is parsed and converted once, with the same answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import client_for
+
+from microroutes import app as app_module
+from microroutes import request as request_module
+from microroutes.typed._engines import Invalid, build_engine
+from microroutes.typed._numbers import short_integer
+
+SITE = {
+    "pages/items/[id].py": """
+        from typing import Annotated
+        import msgspec
+
+        class Change(msgspec.Struct):
+            name: str
+
+        class Flags(msgspec.Struct):
+            dry: bool = False
+
+        def GET(req, res, id: int):
+            return {"id": id, "type": type(id).__name__}
+
+        def PUT(req, res, id: int, query: Flags, body: Change):
+            return {"id": id, "dry": query.dry, "name": body.name, "length": req.content_length}
+    """,
+}
+
+
+def test_content_length_is_parsed_once_per_request(
+    make_site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    parse = request_module.parse_content_length
+
+    def counted(environ: dict[str, Any]) -> int | None:
+        calls.append(environ.get("CONTENT_LENGTH", ""))
+        return parse(environ)
+
+    monkeypatch.setattr(app_module, "parse_content_length", counted)
+    monkeypatch.setattr(request_module, "parse_content_length", counted)
+    client = client_for(make_site(SITE))
+    answer = client.put("/items/3?dry=true", json={"name": "pen"})
+    assert answer.json == {"id": 3, "dry": True, "name": "pen", "length": 15}
+    assert calls == ["15"]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/items/7", 7),
+        ("/items/-3", -3),
+        ("/items/-0", 0),
+        ("/items/123456789012345678", 123456789012345678),
+        ("/items/9223372036854775807", 9223372036854775807),  # longer: through msgspec
+        ("/items/99999999999999999999999", 99999999999999999999999),
+    ],
+)
+def test_an_int_path_parameter_is_converted(make_site: Any, path: str, expected: int) -> None:
+    assert client_for(make_site(SITE)).get(path).json == {"id": expected, "type": "int"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/items/007",
+        "/items/-007",
+        "/items/00",
+        "/items/7.0",
+        "/items/1e3",
+        "/items/+7",
+        "/items/-",
+        "/items/%D9%A3",
+        "/items/7x",
+    ],
+)
+def test_an_int_path_parameter_that_is_not_one_is_a_404(make_site: Any, path: str) -> None:
+    answer = client_for(make_site(SITE)).get(path)
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "10",
+        "007",
+        "-007",
+        "00",
+        "",
+        "-",
+        "+7",
+        "1_0",
+        " 7",
+        "7 ",
+        "٣",
+        "1e3",
+        "123456789012345678",
+        "-123456789012345678",
+        "1234567890123456789",
+    ],
+)
+def test_short_integers_are_read_as_msgspec_reads_them(text: str) -> None:
+    """Where short_integer answers, the engine it stands in for gives the same int."""
+    number = short_integer(text)
+    try:
+        expected: int | None = build_engine(int).from_strings(text, ("path", "id"))
+    except Invalid:
+        expected = None
+    if number is not None:
+        assert number == expected
+    else:
+        assert expected is None or len(text.lstrip("-")) > 18
