@@ -28,7 +28,7 @@ from .openapi._answers import plan_success
 from .response import Response, dump_json, json_send_error, to_response
 from .typed import type_label
 from .typed._pydantic import mentions_pydantic
-from .typed_json import json_encoder
+from .typed_json import json_encoder, model_list_encoder
 
 if typing.TYPE_CHECKING:
     from .methods import Handler
@@ -63,11 +63,16 @@ def typed_responder(returns: Any, where: str) -> Responder | None:
         return None
     exact = annotation if _is_class(annotation) else None
     encode = json_encoder(annotation) or dump_json
+    encode_models = model_list_encoder(annotation)
 
     def respond(value: object, res: Response, file: str = where) -> Response:
         if type(value) is not exact:  # the model itself (the common case) is sent as it is
             if value is None or isinstance(value, Response):
                 return to_response(value, res, file)  # an answer built with res
+            if encode_models is not None:  # a list of the model itself, sent as it is
+                data = encode_models(value)
+                if data is not None:
+                    return res.json_bytes(data)
             value = convert(value)
         try:
             return res.json_bytes(encode(value))

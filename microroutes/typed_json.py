@@ -22,6 +22,7 @@ msgspec cannot encode (a lone surrogate, say) goes to :func:`dump_json` too.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ from msgspec import inspect as mi
 
 from .response import dump_json
 
-__all__ = ["json_encoder"]
+__all__ = ["json_encoder", "model_list_encoder"]
 
 #: Shapes msgspec writes as dump_json does, with nothing inside to look at.
 _SAME_BYTES = (
@@ -86,6 +87,78 @@ def json_encoder(annotation: Any) -> Callable[[Any], bytes] | None:
         return data
 
     return encoder
+
+
+def model_list_encoder(annotation: Any) -> Callable[[Any], bytes | None] | None:
+    """For ``list[Model]``: an encoder of lists made of ``Model`` instances only, or ``None``.
+
+    It answers ``None`` for any other value (a list holding dicts, a float that
+    is NaN), which then takes the converting path. A list of the model itself is
+    the common answer (rows read from a database); checking each item's class and
+    float fields here costs a third of converting the list and searching the
+    bytes for a NaN written as ``null``. ``Model`` must be a ``Struct`` or
+    dataclass whose floats, if any, are its own fields (``float`` or
+    ``float | None``).
+    """
+    if typing.get_origin(annotation) is not list or json_encoder(annotation) is None:
+        return None
+    try:
+        info = mi.type_info(annotation)
+    except (TypeError, ValueError):
+        return None
+    model = info.item_type if isinstance(info, mi.ListType) else None
+    if not isinstance(model, (mi.StructType, mi.DataclassType)):
+        return None
+    checks = []
+    for model_field in model.fields:
+        kind = _float_field(model_field.type)
+        if kind is None:
+            return None  # floats deeper inside: left to the converting path
+        if kind == "float":
+            checks.append(f"        x = item.{model_field.name}\n        if x - x: return None")
+        elif kind == "optional":
+            checks.append(
+                f"        x = item.{model_field.name}\n"
+                "        if x is not None and x - x: return None"
+            )
+    # x - x is 0.0 for a finite float, NaN (true) for NaN and the infinities.
+    source = "\n".join(
+        [
+            "def encode_models(value):",
+            "    if type(value) is not list: return None",
+            "    for item in value:",
+            "        if type(item) is not model: return None",
+            *checks,
+            "    return encode(value)",
+        ]
+    )
+    scope: dict[str, Any] = {"model": model.cls, "encode": msgspec.json.Encoder().encode}
+    exec(compile(source, f"<JSON of list[{model.cls.__qualname__}]>", "exec"), scope)  # noqa: S102
+    encode_models: Callable[[Any], bytes] = scope["encode_models"]
+
+    def encoder(value: Any) -> bytes | None:
+        try:
+            return encode_models(value)
+        except (TypeError, ValueError):  # a field holding another type, a lone surrogate
+            return None
+
+    return encoder
+
+
+def _float_field(node: mi.Type) -> str | None:
+    """``"float"``, ``"optional"`` (``float | None``), ``""`` (no float inside) or ``None``
+    (floats deeper inside) for a model field's type."""
+    node = _bare(node)
+    if isinstance(node, mi.FloatType):
+        return "float"
+    if isinstance(node, mi.UnionType):
+        members = [_bare(member) for member in node.types]
+        if any(isinstance(member, mi.FloatType) for member in members):
+            others = [m for m in members if not isinstance(m, (mi.FloatType, mi.NoneType))]
+            return None if others else "optional"
+    shape = _Shape()
+    _walk(node, shape, native=True)
+    return None if shape.floats else ""
 
 
 def _walk(node: mi.Type, shape: _Shape, *, native: bool) -> None:

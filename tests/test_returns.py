@@ -145,6 +145,13 @@ from ._models import Score
 def GET(req, res) -> Score:
     return {"value": float(req.query.get("value", "1.5"))}
 """,
+    "pages/scores.py": """
+from ._models import Score
+
+
+def GET(req, res) -> list[Score]:
+    return [Score(1.0), Score(float(req.query.get("value", "2.5")))]
+""",
     "pages/stream.py": """
 from collections.abc import AsyncIterator
 
@@ -275,6 +282,16 @@ def test_nan_is_still_refused(client: Client, caplog: pytest.LogCaptureFixture) 
     assert answer.status_code == 500
     assert client.get("/score?value=inf").status_code == 500
     assert client.get("/score").json == {"value": 1.5}
+    assert "JSON has no NaN or Infinity" in caplog.text
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_nan_in_a_list_of_models_is_refused(
+    client: Client, caplog: pytest.LogCaptureFixture, value: str
+) -> None:
+    assert client.get("/scores").get_data() == b'[{"value":1.0},{"value":2.5}]'
+    with caplog.at_level(logging.ERROR, logger="microroutes"):
+        assert client.get(f"/scores?value={value}").status_code == 500
     assert "JSON has no NaN or Infinity" in caplog.text
 
 

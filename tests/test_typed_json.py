@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from microroutes.response import dump_json
-from microroutes.typed_json import json_encoder
+from microroutes.typed_json import json_encoder, model_list_encoder
 
 UTC = dt.timezone.utc
 
@@ -202,3 +202,54 @@ def test_a_value_of_another_type_gets_dump_json_s_answer() -> None:
     assert encode is not None
     with pytest.raises(TypeError, match="not JSON serializable"):
         encode(object())
+
+
+class Priced(msgspec.Struct):
+    name: str
+    price: float
+    discount: float | None = None
+    rating: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+
+
+class Nested(msgspec.Struct):
+    prices: list[float]
+
+
+def test_a_list_of_the_model_itself_is_encoded_as_dump_json_does() -> None:
+    encode = model_list_encoder(list[Priced])
+    assert encode is not None
+    rows = [Priced("a", 1.5), Priced("b", 2.0, None, 4.5), Priced("c", 1e-7, 0.5)]
+    assert encode(rows) == dump_json(rows).replace(b"1e-07", b"1e-7")
+    assert encode([]) == b"[]"
+    rows_of = model_list_encoder(list[Item])
+    assert rows_of is not None
+    items = [Item(n, f"item {n}", n * 0.5, ["x"], True) for n in range(20)]
+    assert rows_of(items) == dump_json(items)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [Priced("a", math.nan)],
+        [Priced("a", 1.0, math.inf)],
+        [Priced("a", 1.0, None, -math.inf)],
+        [Priced("a", 1.0), {"name": "b", "price": 2.0}],  # a dict: to be converted
+        [Priced("a", "1.0")],  # type: ignore[arg-type]  # built by hand with a str
+        (Priced("a", 1.0),),  # a tuple, not a list
+        [Priced("lone \ud800", 1.0)],
+    ],
+    ids=repr,
+)
+def test_anything_else_is_left_to_the_converting_path(value: Any) -> None:
+    encode = model_list_encoder(list[Priced])
+    assert encode is not None
+    assert encode(value) is None
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [Priced, list[Nested], list[Stamped], list[WithDefault], dict[str, Priced]],
+    ids=repr,
+)
+def test_only_lists_of_models_with_their_own_floats_have_one(annotation: Any) -> None:
+    assert model_list_encoder(annotation) is None
