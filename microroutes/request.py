@@ -328,7 +328,8 @@ class Request:
         if limit is not None and not 0 <= wanted <= limit:
             wanted = limit + 1
         data = self._read_input(wanted) if wanted else b""
-        check_body_size(len(data), limit)
+        if length is None or (limit is not None and length > limit):
+            check_body_size(len(data), limit)  # else no more than the length was read
         if length is not None and len(data) < length:
             raise BadRequest("the body is shorter than its Content-Length")
         return data

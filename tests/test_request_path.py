@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import client_for
+from conftest import client_for, environ_for
 
+from microroutes import ContentTooLarge
 from microroutes import app as app_module
 from microroutes import request as request_module
+from microroutes.request import Request
 from microroutes.typed._engines import Invalid, build_engine
 from microroutes.typed._numbers import short_integer
 
@@ -119,3 +121,25 @@ def test_short_integers_are_read_as_msgspec_reads_them(text: str) -> None:
         assert number == expected
     else:
         assert expected is None or len(text.lstrip("-")) > 18
+
+
+@pytest.mark.parametrize(
+    ("declared", "sent", "refused"),
+    [("10", 10, False), ("11", 11, True), ("12", 12, True), (None, 10, False), (None, 11, True)],
+)
+def test_the_body_limit_holds_when_the_body_is_read(
+    declared: str | None, sent: int, refused: bool
+) -> None:
+    """A request made without the app's check (an error page's, say) still refuses it."""
+    environ = environ_for("/", method="POST", data=b"x" * sent)
+    if declared is None:
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input_terminated"] = True  # a chunked body: no length to check first
+    else:
+        environ["CONTENT_LENGTH"] = declared
+    req = Request(environ, "/", {}, None, 10)  # type: ignore[arg-type]
+    if refused:
+        with pytest.raises(ContentTooLarge):
+            req.data  # noqa: B018
+    else:
+        assert req.data == b"x" * sent

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..bodies import JSON_MEDIA_TYPES, is_json, media_type, refuse_media_type
+from ..bodies import JSON_MEDIA_TYPE, JSON_MEDIA_TYPES, is_json, media_type, refuse_media_type
 from ..errors import NotFound, SiteError, UnprocessableContent
 from ._engines import Engine, Invalid, build_engine, is_flat, object_fields
 from ._limits import DEFAULT_PROBLEM_LIMITS, ProblemLimits
@@ -107,10 +107,19 @@ def _wrapper(
         "combined": _combined,
         "respond": respond,
         "where": where,
+        "short_integer": short_integer,
     }
     lines = ["def typed_handler(req, res):", "    invalid = None"]
-    for number, (_name, read) in enumerate(ordered):
+    for number, (name, read) in enumerate(ordered):
         scope[f"read{number}"] = read
+        if isinstance(read, _ParamReader) and read.plain_int:  # /items/<int>: no call for it
+            lines += [
+                f"    v{number} = req.params[{name!r}]",
+                f"    v{number} = short_integer(v{number}) if type(v{number}) is str else None",
+                f"    if v{number} is None:",
+                f"        v{number} = read{number}(req)",
+            ]
+            continue
         lines += [
             "    try:",
             f"        v{number} = read{number}(req)",
@@ -158,21 +167,17 @@ def _untyped_param(req: Request, name: str) -> Any:
 class _ParamReader:
     """A path parameter converted to its annotation; a value that does not convert is a 404."""
 
-    __slots__ = ("_engine", "_name", "_plain_int")
+    __slots__ = ("_engine", "_name", "plain_int")
 
     def __init__(self, name: str, annotation: Any) -> None:
         self._name = name
         self._engine: Engine = build_engine(annotation)
-        self._plain_int = annotation is int
+        #: Typed plain ``int``: the handler's code reads short integer text itself.
+        self.plain_int = annotation is int
 
     def __call__(self, req: Request) -> Any:
-        value = req.params[self._name]
-        if self._plain_int and isinstance(value, str):  # /items/<int>: converted once, here
-            number = short_integer(value)
-            if number is not None:
-                return number
         try:
-            return self._engine.from_strings(value, ("path", self._name))
+            return self._engine.from_strings(req.params[self._name], ("path", self._name))
         except Invalid:
             raise NotFound(f"no resource at {req.path}") from None
 
@@ -216,8 +221,9 @@ class _BodyReader:
             self.media_types = (*JSON_MEDIA_TYPES, *FORM_MEDIA_TYPES)
 
     def __call__(self, req: Request) -> Any:
-        mimetype = media_type(req.environ.get("CONTENT_TYPE"))
-        if is_json(mimetype):
+        content_type = req.environ.get("CONTENT_TYPE")
+        mimetype = JSON_MEDIA_TYPE if content_type == JSON_MEDIA_TYPE else media_type(content_type)
+        if mimetype is JSON_MEDIA_TYPE or is_json(mimetype):
             data = req.data
             if not data:
                 return self._empty()

@@ -46,7 +46,7 @@ def allow_unknown_fields(cls: _T) -> _T:
 class UnknownFields:
     """Finds the keys no field takes in a body decoded as plain JSON data."""
 
-    __slots__ = ("_keys", "_limits", "_nodes", "_root")
+    __slots__ = ("_keys", "_limits", "_nodes", "_root", "flat")
 
     def __init__(self, annotation: Any, limits: ProblemLimits) -> None:
         self._limits = limits
@@ -57,11 +57,8 @@ class UnknownFields:
         self._keys: frozenset[str] | None = None
         if kind == _OBJECT and not detail[3] and not detail[1]:
             self._keys = frozenset(detail[0])
-
-    @property
-    def flat(self) -> bool:
-        """True when only the top object's keys need checking (see :meth:`top_keys_fit`)."""
-        return self._keys is not None
+        #: True when only the top object's keys need checking (see :meth:`top_keys_fit`).
+        self.flat: bool = self._keys is not None
 
     def top_keys_fit(self, data: bytes) -> bool:
         """Whether the JSON object ``data`` (valid, an object) has only known keys.
