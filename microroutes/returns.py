@@ -28,7 +28,7 @@ from .openapi._answers import plan_success
 from .response import Response, dump_json, json_send_error, to_response
 from .typed import type_label
 from .typed._pydantic import mentions_pydantic
-from .typed_json import json_encoder, model_list_encoder
+from .typed_json import json_encoder, model_list_encoder, pydantic_encoder
 
 if typing.TYPE_CHECKING:
     from .methods import Handler
@@ -62,7 +62,7 @@ def typed_responder(returns: Any, where: str) -> Responder | None:
     if convert is None:
         return None
     exact = annotation if _is_class(annotation) else None
-    encode = json_encoder(annotation) or dump_json
+    encode = json_encoder(annotation) or pydantic_encoder(annotation) or dump_json
     encode_models = model_list_encoder(annotation)
 
     def respond(value: object, res: Response, file: str = where) -> Response:

@@ -12,10 +12,11 @@ import uuid
 from typing import Annotated, Any, Literal, NamedTuple, TypedDict
 
 import msgspec
+import pydantic
 import pytest
 
 from microroutes.response import dump_json
-from microroutes.typed_json import json_encoder, model_list_encoder
+from microroutes.typed_json import json_encoder, model_list_encoder, pydantic_encoder
 
 UTC = dt.timezone.utc
 
@@ -253,3 +254,43 @@ def test_anything_else_is_left_to_the_converting_path(value: Any) -> None:
 )
 def test_only_lists_of_models_with_their_own_floats_have_one(annotation: Any) -> None:
     assert model_list_encoder(annotation) is None
+
+
+class Author(pydantic.BaseModel):
+    name: str
+    score: float
+    born: dt.datetime
+    nick: str | None = None
+
+
+AUTHORS = [
+    Author(
+        name='Ada \u00e9 "q" \x00\x1f\u2028', score=1.5, born=dt.datetime(1815, 12, 10, tzinfo=UTC)
+    ),
+    Author(name="Bo", score=1e16, born=dt.datetime(2000, 1, 1), nick="b"),
+]
+
+
+@pytest.mark.parametrize(("annotation", "value"), [(Author, AUTHORS[0]), (list[Author], AUTHORS)])
+def test_pydantic_models_are_written_as_dump_json_writes_them(annotation: Any, value: Any) -> None:
+    encode = pydantic_encoder(annotation)
+    assert encode is not None
+    assert encode(value) == dump_json(value)
+
+
+def test_pydantic_nan_is_refused_and_null_still_sent() -> None:
+    encode = pydantic_encoder(list[Author])
+    assert encode is not None
+    born = dt.datetime(2000, 1, 1)
+    with pytest.raises(ValueError, match="JSON has no NaN or Infinity"):
+        encode([Author(name="a", score=math.nan, born=born)])
+    with_null = [Author(name="a", score=0.5, born=born)]
+    assert encode(with_null) == dump_json(with_null)
+    assert b'"nick":null' in encode(with_null)
+    lone = [Author(name="lone \ud800", score=0.5, born=born)]
+    assert encode(lone) == dump_json(lone)
+
+
+@pytest.mark.parametrize("annotation", [Item, list[Item], dict[str, Author], Any], ids=repr)
+def test_only_pydantic_models_and_lists_of_them_have_one(annotation: Any) -> None:
+    assert pydantic_encoder(annotation) is None
