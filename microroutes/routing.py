@@ -407,8 +407,8 @@ class Router(Generic[T]):
         parts = path[1:].split("/") if path != "/" else []
         params: Params = {}
         # Most paths match on the first way down, a static child before a [param] at
-        # each step: a loop, no call per segment. A dead end falls back to the full
-        # depth-first search, which backtracks.
+        # each step: this loop, with nothing to remember. A dead end falls back to the
+        # depth-first search, which keeps a trail to back up along.
         node = self._root
         for part in parts:
             child = node.static.get(part)
@@ -424,40 +424,61 @@ class Router(Generic[T]):
             if leaf is not None:
                 return leaf.target, params
         params = {}
-        found = _match(self._root, parts, 0, params)
+        found = _match(self._root, parts, params)
         if found is None:
             return None
         return found.target, params
 
 
-def _match(node: _Node[T], parts: list[str], index: int, params: Params) -> _Leaf[T] | None:
-    """Depth-first match of ``parts[index:]`` below ``node``, most specific first."""
-    if index == len(parts):
-        if node.leaf is not None:
-            return node.leaf
-        if node.optional is not None:
-            params[node.optional.name] = []
-            return node.optional.leaf
-        return None
-    part = parts[index]
-    if not part:
-        return None
-    child = node.static.get(part)
-    if child is not None:
-        found = _match(child, parts, index + 1, params)
-        if found is not None:
-            return found
-    dynamic = node.dynamic
-    if dynamic is not None:
-        found = _match(dynamic.node, parts, index + 1, params)
-        if found is not None:
-            params[dynamic.name] = part
-            return found
-    for slot in (node.catch_all, node.optional):
-        if slot is not None:
-            rest = parts[index:]
-            if "" in rest:
-                return None
-            params[slot.name] = rest
-            return slot.leaf
-    return None
+def _match(root: _Node[T], parts: list[str], params: Params) -> _Leaf[T] | None:
+    """Depth-first match of ``parts`` below ``root``, most specific first, without recursion.
+
+    At each node the static child is tried first, then the ``[name]`` child, then
+    the catch-alls; ``trail`` keeps each node passed with the option to try
+    there next, so a dead end resumes at the nearest node with an option left.
+    """
+    last = len(parts)
+    trail: list[tuple[_Node[T], int, int]] = []
+    node, index, option = root, 0, _STATIC
+    while True:
+        if index == last:
+            if node.leaf is not None:
+                return _bind(node.leaf, trail, parts, params)
+            if node.optional is not None:
+                params[node.optional.name] = []
+                return _bind(node.optional.leaf, trail, parts, params)
+        elif part := parts[index]:
+            if option == _STATIC:
+                child = node.static.get(part)
+                if child is not None:
+                    trail.append((node, index, _DYNAMIC))
+                    node, index = child, index + 1
+                    continue
+                option = _DYNAMIC
+            if option == _DYNAMIC and node.dynamic is not None:
+                trail.append((node, index, _CATCH_ALL))
+                node, index, option = node.dynamic.node, index + 1, _STATIC
+                continue
+            slot = node.catch_all or node.optional
+            if slot is not None:
+                rest = parts[index:]
+                if "" not in rest:
+                    params[slot.name] = rest
+                    return _bind(slot.leaf, trail, parts, params)
+        if not trail:
+            return None
+        node, index, option = trail.pop()
+
+
+#: What :func:`_match` tries next at a node: its static child, its ``[name]`` child, catch-alls.
+_STATIC, _DYNAMIC, _CATCH_ALL = 0, 1, 2
+
+
+def _bind(
+    leaf: _Leaf[T], trail: list[tuple[_Node[T], int, int]], parts: list[str], params: Params
+) -> _Leaf[T]:
+    """``leaf``, with the ``[name]`` params of the nodes the match went through."""
+    for node, index, option in trail:
+        if option == _CATCH_ALL and node.dynamic is not None:  # it went on by the [name] child
+            params[node.dynamic.name] = parts[index]
+    return leaf
