@@ -507,10 +507,12 @@ def to_response(value: object, res: Response, where: str = "a handler") -> Respo
     if value is None:
         return res
     if isinstance(value, (dict, list)):
-        try:  # inline, not a helper: this is every JSON answer's path
-            return res.json(value)
+        try:  # res.json() written out: this is every JSON answer's path
+            res.body = dump_json(value)
         except (TypeError, ValueError) as error:
             raise json_send_error(error, where) from error
+        res._content_type = _JSON
+        return res
     if isinstance(value, Response):
         return value
     # The cache looked up inline: every typed answer takes this path.
