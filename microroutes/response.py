@@ -116,6 +116,11 @@ def _dataclass_converter(names: tuple[str, ...]) -> Callable[[Any], object]:
     return convert
 
 
+#: Value types msgspec writes exactly as the standard library's encoder does.
+_PLAIN_VALUES = frozenset({str, int, bool, type(None)})
+_encode_plain = msgspec.json.Encoder().encode
+
+
 def dump_json(value: object) -> bytes:
     """Compact UTF-8 JSON; dates, times, UUIDs, decimals, sets and dataclasses included.
 
@@ -123,6 +128,23 @@ def dump_json(value: object) -> bytes:
         express (send ``None`` or a string instead).
     :raises TypeError: ``value`` holds something with no JSON form.
     """
+    if type(value) is dict:
+        # The most common answer, {"id": "abc", "price": 2.5}: msgspec writes the same
+        # bytes in a fraction of the time when every key is a str and every value a
+        # str, int, bool, None or a float written without an exponent (msgspec spells
+        # exponents otherwise, and NaN as null).
+        for key, item in value.items():
+            if type(key) is not str:
+                break
+            if type(item) not in _PLAIN_VALUES and not (
+                type(item) is float and (item == 0.0 or 1e-4 <= abs(item) < 1e16)
+            ):
+                break
+        else:
+            try:
+                return _encode_plain(value)
+            except UnicodeEncodeError:
+                pass  # a lone surrogate: the escapes below
     try:
         text = "".join(_c_encode(value, 0)) if _c_encode is not None else _encode_json(value)
     except ValueError:  # the encoder's only ValueError: an out-of-range float
