@@ -434,7 +434,7 @@ class App:
                 )
             if isinstance(response.body, bytes):  # the common case, checked inline
                 return response
-            body = _started(response, endpoint.route.file, req.id).body  # unless a middleware did
+            body = _started(response, endpoint.route.file, req).body  # unless a middleware did
         except BaseException as error:  # error_response() re-raises what must stop the process
             return self.error_response(error, environ, req=req)
         finally:
@@ -462,7 +462,7 @@ class App:
             # The stream's first chunk is pulled inside the chain, so its errors reach
             # the middleware as they are (and CORS headers reach their answers).
             answer = (handler or table.resolve(method))(req, res)
-            return _started(to_response(answer, res, file), file, req.id)
+            return _started(to_response(answer, res, file), file, req)
 
         def respond(error: BaseException) -> Response:
             return self.error_response(error, environ, req=req)
@@ -610,9 +610,9 @@ def _slash_redirect(environ: dict[str, Any]) -> Response:
     return Response().redirect(location, 308)
 
 
-def _started(response: Response, where: str, request_id: str) -> Response:
+def _started(response: Response, where: str, req: Request) -> Response:
     """``response`` with a streamed body's first chunk pulled, so its errors come now."""
     body = response.body
     if not isinstance(body, (bytes, StreamedBody)):
-        response.body = StreamedBody.start(body, where, request_id)
+        response.body = StreamedBody.start(body, where, req.id)
     return response
