@@ -28,6 +28,8 @@ from typing import Any
 
 from _common import best_per_op, call_wsgi, environ_factory, format_table, run_requests, versions
 
+from microroutes.routing import RouteKind
+
 LARGE = 10_000
 
 HANDLER = textwrap.dedent(
@@ -110,7 +112,7 @@ def write_site(root: Path, files: list[str]) -> Path:
 
 def route_mix(app: Any) -> str:
     kinds = Counter(route.kind for route, _ in app.router)
-    return ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+    return ", ".join(f"{kinds[kind]} {kind}" for kind in RouteKind if kind in kinds)
 
 
 def check(apps: dict[str, Any]) -> None:
