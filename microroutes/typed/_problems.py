@@ -80,7 +80,7 @@ def every_problem(
     (``2046.0``) is not a problem: it is counted in the list's first item.
     """
     collector = _Collector(limits, strict, len(loc), integral_floats)
-    collector.follow(raw, annotation, loc, error)
+    collector.follow(raw, annotation, loc, str(error))
     return collector.run()
 
 
@@ -158,12 +158,16 @@ class _Collector:
                 self.found.append(item[1])
         return self.found[: self._limits.max_problems]
 
-    def _convert(self, value: object, annotation: Any, loc: Loc) -> msgspec.ValidationError | None:
-        """msgspec's first problem with ``value``, or ``None`` when it fits."""
+    def _convert(self, value: object, annotation: Any, loc: Loc) -> str | None:
+        """msgspec's message for the first problem with ``value``, or ``None`` when it fits.
+
+        The message, not the error: an error kept in a local holds its traceback, whose
+        frames hold that local, a reference cycle per problem.
+        """
         try:
             msgspec.convert(value, annotation, strict=self._strict)
         except msgspec.ValidationError as error:
-            return error
+            return str(error)
         except RecursionError:
             self.found.append({"loc": list(loc), "msg": _NESTED_TOO_DEEPLY})
         return None
@@ -185,7 +189,7 @@ class _Collector:
                 start += size
                 size = min(size * 4, _CHUNK)
                 continue
-            message, steps = _split(str(error))
+            message, steps = _split(error)
             if not steps or not isinstance(steps[0], int):
                 self.found.append({"loc": list(loc), "msg": message})
                 return
@@ -207,9 +211,9 @@ class _Collector:
                 self._stack.append((_VALUE, {key: value}, dict_type, loc))
             return
 
-    def follow(self, value: object, annotation: Any, loc: Loc, error: Exception) -> None:
-        """Record ``error``, found in ``value``, and queue what msgspec did not check."""
-        message, steps = _split(str(error))
+    def follow(self, value: object, annotation: Any, loc: Loc, error: str) -> None:
+        """Record msgspec's ``error`` message about ``value``, and queue what it did not check."""
+        message, steps = _split(error)
         self._follow_steps(value, annotation, loc, steps, message)
 
     def _follow_steps(
