@@ -9,6 +9,7 @@ msgspec per problem where one per run of alike problems does.
 from __future__ import annotations
 
 import datetime
+import enum
 import gc
 import io
 import json
@@ -20,7 +21,10 @@ import msgspec
 import pytest
 from conftest import write_files
 
-from microroutes import App, ProblemLimits
+from microroutes import App, HTTPError, ProblemLimits
+from microroutes.error_pages import render_error
+from microroutes.request_ids import ENVIRON_KEY
+from microroutes.response import dump_json
 from microroutes.typed import _problems
 from microroutes.typed._engines import build_engine
 from microroutes.typed._problems import Invalid
@@ -266,3 +270,30 @@ def test_a_long_path_is_read_only_as_far_as_the_depth_limit() -> None:
     message, steps = _problems._split(f"Expected `int`, got `str` - at `${path}`", 5)
     assert message == "Expected `int`, got `str`"
     assert steps == ["children", 0, "children", 0, "children"]
+
+
+class _Color(enum.Enum):
+    RED = "red"
+
+
+_DETAILS: list[Any] = [
+    None,
+    [],
+    [{"loc": ["body", 0], "msg": "Expected `int`, got `str`"}],
+    [{"loc": ["body", 'naïve \u2028 \x00 "q" \\ 😀', 10**30], "msg": "m"}],
+    [{"loc": ["body"], "msg": "lone \ud800 surrogate"}],
+    [{"loc": ["body", 1.5], "msg": "a float"}],
+    [{"loc": ["body"], "msg": "extra", "ctx": {"x": 1}}],
+    [{"loc": ("body", 0), "msg": "a tuple"}],
+    {"anything": [1, 2.5, True, None, datetime.date(2024, 1, 2)]},
+    [{"loc": ["body"], "msg": _Color.RED}],
+    "text",
+]
+
+
+@pytest.mark.parametrize("detail", _DETAILS)
+def test_an_error_body_has_the_bytes_dump_json_writes(app: App, detail: Any) -> None:
+    error = HTTPError(422, "invalid request body", detail=detail)
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", ENVIRON_KEY: "id-1"}
+    expected = dump_json({"error": {**error.to_dict()["error"], "request_id": "id-1"}})
+    assert render_error(error, environ, app, None).body == expected
