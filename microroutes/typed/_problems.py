@@ -154,6 +154,7 @@ class _Collector:
         "_base",
         "_integral",
         "_limits",
+        "_max_problems",
         "_mismatches",
         "_stack",
         "_strict",
@@ -167,6 +168,7 @@ class _Collector:
         self._strict = strict
         self._base = base
         self._integral = integral
+        self._max_problems = limits.max_problems
         self._stack: list[tuple[Any, ...]] = []
         # msgspec's "Expected `T`, got `K`" for an item of kind K where T goes, by (id(T), K).
         self._mismatches: dict[tuple[int, type], str] = {}
@@ -190,7 +192,7 @@ class _Collector:
     def _full(self) -> bool:
         """True once as many problems as listed are found (integral floats count too)."""
         counted = self._integral[0] if self._integral is not None else 0
-        return len(self.found) + counted >= self._limits.max_problems
+        return len(self.found) + counted >= self._max_problems
 
     def _convert(self, value: object, annotation: Any, loc: Loc) -> str | None:
         """msgspec's message for the first problem with ``value``, or ``None`` when it fits.
@@ -219,10 +221,12 @@ class _Collector:
         every item of that kind is, so a run of them costs one call into msgspec.
         """
         end = len(items)
+        mismatches = self._mismatches
+        type_id = id(item_type)
         while start < end and not self._full():
             item = items[start]
-            kind = (id(item_type), type(item))
-            message = self._mismatches.get(kind)
+            kind = (type_id, type(item))
+            message = mismatches.get(kind)
             if message is None:
                 message = self._convert(item, item_type, (*loc, start))
                 if message is None:
@@ -233,7 +237,7 @@ class _Collector:
                     self._stack.append((_TAIL, items, item_type, start + 1, loc))
                     self.follow(item, item_type, (*loc, start), message)
                     return
-                self._mismatches[kind] = message
+                mismatches[kind] = message
             self._record(item, (*loc, start), message)
             start += 1
 
@@ -307,10 +311,7 @@ class _Collector:
             room -= 1
             key: str | int = "[...]" if step is None else step
             if known:
-                group: list[tuple[Any, ...]] = []
-                child = _step_into(node, annotation, step, loc, group)
-                if group:
-                    groups.append(group)
+                child = _step_into(node, annotation, step, loc, groups)
                 if child is _REDISCOVER:
                     self._push(groups)
                     return
@@ -322,9 +323,7 @@ class _Collector:
         if known and not deep and isinstance(node, dict) and _is_field_problem(message):
             kind, layout = _shape(annotation)
             if kind == _OBJECT:
-                group = []
-                _queue_fields(node, layout, loc, None, group)
-                groups.append(group)
+                _queue_fields(node, layout, loc, None, groups)
                 self._push(groups)
                 return
         self._record(node, loc, message, deep)
@@ -332,7 +331,7 @@ class _Collector:
 
     def _record(self, node: object, loc: Loc, message: str, deep: bool = False) -> None:
         """The problem ``message`` about ``node`` at ``loc``, unless it is an integral float."""
-        if self._integral is not None and _is_integral_float(node, message, deep):
+        if self._integral is not None and message == _INT_GOT_FLOAT and _is_integral(node, deep):
             self._integral[0] += 1
             return
         if deep:
@@ -353,14 +352,14 @@ def _is_field_problem(message: str) -> bool:
     )
 
 
-def _is_integral_float(node: object, message: str, deep: bool) -> bool:
-    return not deep and message == _INT_GOT_FLOAT and isinstance(node, float) and node.is_integer()
+def _is_integral(node: object, deep: bool) -> bool:
+    return not deep and isinstance(node, float) and node.is_integer()
 
 
 def _step_into(
-    node: object, annotation: Any, step: _Step, loc: Loc, group: list[tuple[Any, ...]]
+    node: object, annotation: Any, step: _Step, loc: Loc, groups: list[list[tuple[Any, ...]]]
 ) -> _Child | Literal["rediscover"] | None:
-    """``(child, its type, its key)`` one step down; later siblings are added to ``group``.
+    """``(child, its type, its key)`` one step down; later siblings are added to ``groups``.
 
     ``None`` when the type cannot be followed (a union of several types...);
     :data:`_REDISCOVER` when the step is a dict key msgspec did not name.
@@ -373,11 +372,11 @@ def _step_into(
     if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
         if kind == _SEQUENCE:
             if step + 1 < len(node):  # the last item has no tail to check
-                group.append((_TAIL, node, detail, step + 1, loc))
+                groups.append([(_TAIL, node, detail, step + 1, loc)])
             return node[step], detail, step
         if kind == _TUPLE and step < len(detail):
-            group.extend(
-                (_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))
+            groups.append(
+                [(_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))]
             )
             return node[step], detail[step], step
         return None
@@ -389,23 +388,28 @@ def _step_into(
         if len(node) == 1:
             key, value = next(iter(node.items()))
             return value, detail[1], key
-        group.append((_ENTRIES, list(node.items()), detail[0], 0, loc))
+        groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
         return _REDISCOVER
-    if kind != _OBJECT or not isinstance(step, str) or step not in node or step not in detail[0]:
+    if kind != _OBJECT or not isinstance(step, str) or step not in node:
         return None
-    _queue_fields(node, detail, loc, step, group)
-    return node[step], detail[0][step][0], step
+    field = detail.fields.get(step)
+    if field is None:
+        return None
+    if step != next(reversed(node)) or not node.keys() >= detail.required:
+        _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
+    return node[step], field[0], step
 
 
 def _queue_fields(
     node: dict[Any, Any],
-    layout: ObjectLayout,
+    layout: _Object,
     loc: Loc,
     after: str | None,
-    group: list[tuple[Any, ...]],
+    groups: list[list[tuple[Any, ...]]],
 ) -> None:
     """Queue an object's fields after ``after`` (all: ``None``), then its missing ones."""
-    fields, forbid_unknown = layout
+    fields = layout.fields
+    group: list[tuple[Any, ...]] = []
     started = after is None
     for key, value in node.items():
         if not started:
@@ -413,13 +417,28 @@ def _queue_fields(
             continue
         if key in fields:
             group.append((_VALUE, value, fields[key][0], (*loc, key)))
-        elif forbid_unknown:
+        elif layout.forbid_unknown:
             problem = {"loc": list(loc), "msg": f"Object contains unknown field `{key}`"}
             group.append((_PROBLEM, problem))
-    for key, (_, required) in fields.items():
-        if required and key not in node:
-            problem = {"loc": [*loc, key], "msg": f"Object missing required field `{key}`"}
-            group.append((_PROBLEM, problem))
+    if not node.keys() >= layout.required:
+        for key in layout.required_in_order:
+            if key not in node:
+                problem = {"loc": [*loc, key], "msg": f"Object missing required field `{key}`"}
+                group.append((_PROBLEM, problem))
+    if group:
+        groups.append(group)
+
+
+class _Object:
+    """What an object type expects, for following a path through it."""
+
+    __slots__ = ("fields", "forbid_unknown", "required", "required_in_order")
+
+    def __init__(self, layout: ObjectLayout) -> None:
+        #: ``(type, required)`` per key.
+        self.fields, self.forbid_unknown = layout
+        self.required_in_order = [key for key, (_, required) in self.fields.items() if required]
+        self.required = frozenset(self.required_in_order)
 
 
 # What a type is, for following a path down: (kind, detail), cached per type.
@@ -428,7 +447,7 @@ _OPTIONAL = 1  # T | None: detail is T
 _SEQUENCE = 2  # list, set, frozenset, tuple[T, ...]: detail is the item type
 _TUPLE = 3  # tuple[A, B]: detail is (A, B)
 _DICT = 4  # dict[K, V]: detail is (the dict type, V)
-_OBJECT = 5  # Struct, dataclass, TypedDict: detail is its ObjectLayout
+_OBJECT = 5  # Struct, dataclass, TypedDict: detail is an _Object
 _shapes: dict[Any, tuple[int, Any]] = {}
 _MAX_SHAPES = 4096
 
@@ -461,7 +480,7 @@ def _work_out_shape(annotation: Any) -> tuple[int, Any]:
     if origin is dict and len(args) == 2:
         return _DICT, (annotation, args[1])
     layout = object_layout(annotation)
-    return (_OTHER, None) if layout is None else (_OBJECT, layout)
+    return (_OTHER, None) if layout is None else (_OBJECT, _Object(layout))
 
 
 def _is_var_tuple(origin: object, args: tuple[Any, ...]) -> bool:
