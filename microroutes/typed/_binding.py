@@ -130,7 +130,12 @@ def _wrapper(
     call = f"function(req, res{passed})"
     lines += [
         "    if invalid is not None:",
-        "        raise combined(invalid)",
+        "        try:",
+        "            raise combined(invalid)",
+        "        finally:",
+        # The list holds the errors, whose tracebacks hold this frame: a reference cycle
+        # that would keep the request (and its decoded body) alive until the next collection.
+        "            invalid = None",
         f"    return respond({call}, res, where)" if respond else f"    return {call}",
     ]
     exec(compile("\n".join(lines), f"<typed parameters of {where}>", "exec"), scope)  # noqa: S102

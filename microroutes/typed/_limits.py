@@ -44,16 +44,27 @@ class ProblemLimits:
         kept: list[dict[str, Any]] = []
         size = 2  # the list's brackets
         encode = msgspec.json.encode
+        deepest = self.max_depth + 1
         for problem in problems[: self.max_problems]:
-            loc = problem["loc"][: self.max_depth + 1]
-            if any(isinstance(step, str) and len(step) > _MAX_TEXT for step in loc):
-                loc = [_short(step) for step in loc]
-            entry = {"loc": loc, "msg": _short(problem["msg"])}
-            size += len(encode(entry)) + 1
+            entry = {"loc": problem["loc"], "msg": problem["msg"]}
+            entry_size = len(encode(entry))
+            # Only an entry that long can hold a string longer than _MAX_TEXT.
+            if entry_size > _MAX_TEXT or len(entry["loc"]) > deepest:
+                entry = _shortened(entry, deepest)
+                entry_size = len(encode(entry))
+            size += entry_size + 1
             if kept and size > self.max_detail_size:
                 break
             kept.append(entry)
         return kept
+
+
+def _shortened(entry: dict[str, Any], deepest: int) -> dict[str, Any]:
+    """``entry`` with its ``loc`` cut to ``deepest`` steps and its long strings shortened."""
+    loc = entry["loc"][:deepest]
+    if any(isinstance(step, str) and len(step) > _MAX_TEXT for step in loc):
+        loc = [_short(step) for step in loc]
+    return {"loc": loc, "msg": _short(entry["msg"])}
 
 
 def _short(value: Any) -> Any:

@@ -37,6 +37,8 @@ _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(.*)`")
 _PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]|\[([^\]]*)\]")
 _NESTED_TOO_DEEPLY = "nested too deeply"
 _GOT_STR = ", got `str`"
+_EXPECTED = "Expected `"
+_AT = " - at `"
 _INT_GOT_FLOAT = "Expected `int`, got `float`"
 #: Items of a long list or dict converted in one call.
 _CHUNK = 512
@@ -80,7 +82,7 @@ def every_problem(
     (``2046.0``) is not a problem: it is counted in the list's first item.
     """
     collector = _Collector(limits, strict, len(loc), integral_floats)
-    collector.follow(raw, annotation, loc, error)
+    collector.follow(raw, annotation, loc, str(error))
     return collector.run()
 
 
@@ -107,8 +109,10 @@ def problem_from(error: Exception, loc: Loc) -> Problem:
     return {"loc": named, "msg": message}
 
 
-def _split(message: str) -> tuple[str, list[_Step]]:
-    """msgspec's message without its path, and the path's steps."""
+def _split(message: str, max_steps: int | None = None) -> tuple[str, list[_Step]]:
+    """msgspec's message without its path, and the path's steps (the first ``max_steps``)."""
+    if _AT not in message:  # a value converted on its own: no path
+        return message, []
     found = _PATH_SUFFIX.search(message)
     suffix = ""
     if found is None:
@@ -117,7 +121,11 @@ def _split(message: str) -> tuple[str, list[_Step]]:
     if found is None:
         return message, []
     steps: list[_Step] = []
-    for name, index, any_key, key in _PATH_STEP.findall(found.group(1)):
+    # A path of thousands of steps is read only as far as the depth limit.
+    for match in _PATH_STEP.finditer(found.group(1)):
+        if max_steps is not None and len(steps) >= max_steps:
+            break
+        name, index, any_key, key = match.groups()
         if index:
             steps.append(int(index))
         elif any_key:
@@ -127,10 +135,31 @@ def _split(message: str) -> tuple[str, list[_Step]]:
     return message[: found.start()] + suffix, steps
 
 
+#: JSON kinds by the type the untyped decoder gives them, as msgspec names them.
+_KINDS: dict[type, str] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
+
+
 class _Collector:
     """Problems found so far and the parts of the input still to check."""
 
-    __slots__ = ("_base", "_integral", "_limits", "_stack", "_strict", "found")
+    __slots__ = (
+        "_base",
+        "_integral",
+        "_limits",
+        "_max_problems",
+        "_mismatches",
+        "_stack",
+        "_strict",
+        "found",
+    )
 
     def __init__(
         self, limits: ProblemLimits, strict: bool, base: int, integral: list[int] | None
@@ -139,13 +168,15 @@ class _Collector:
         self._strict = strict
         self._base = base
         self._integral = integral
+        self._max_problems = limits.max_problems
         self._stack: list[tuple[Any, ...]] = []
+        # msgspec's "Expected `T`, got `K`" for an item of kind K where T goes, by (id(T), K).
+        self._mismatches: dict[tuple[int, type], str] = {}
         self.found: list[Problem] = []
 
     def run(self) -> list[Problem]:
         stack = self._stack
-        integral = self._integral or [0]
-        while stack and len(self.found) + integral[0] < self._limits.max_problems:
+        while stack and not self._full():
             item = stack.pop()
             kind = item[0]
             if kind == _VALUE:
@@ -158,12 +189,21 @@ class _Collector:
                 self.found.append(item[1])
         return self.found[: self._limits.max_problems]
 
-    def _convert(self, value: object, annotation: Any, loc: Loc) -> msgspec.ValidationError | None:
-        """msgspec's first problem with ``value``, or ``None`` when it fits."""
+    def _full(self) -> bool:
+        """True once as many problems as listed are found (integral floats count too)."""
+        counted = self._integral[0] if self._integral is not None else 0
+        return len(self.found) + counted >= self._max_problems
+
+    def _convert(self, value: object, annotation: Any, loc: Loc) -> str | None:
+        """msgspec's message for the first problem with ``value``, or ``None`` when it fits.
+
+        The message, not the error: an error kept in a local holds its traceback, whose
+        frames hold that local, a reference cycle per problem.
+        """
         try:
             msgspec.convert(value, annotation, strict=self._strict)
         except msgspec.ValidationError as error:
-            return error
+            return str(error)
         except RecursionError:
             self.found.append({"loc": list(loc), "msg": _NESTED_TOO_DEEPLY})
         return None
@@ -174,25 +214,68 @@ class _Collector:
             self.follow(value, annotation, loc, error)
 
     def _tail(self, items: list[Any], item_type: Any, start: int, loc: Loc) -> None:
-        """The list's items from ``start`` on, a chunk per call into msgspec."""
+        """The list's items from ``start`` on (just after a problem, or msgspec's first).
+
+        The item after a problem is checked on its own, as problems come in runs; an
+        item refused for its kind alone (a string where a number goes) is refused as
+        every item of that kind is, so a run of them costs one call into msgspec.
+        """
+        end = len(items)
+        mismatches = self._mismatches
+        type_id = id(item_type)
+        while start < end and not self._full():
+            item = items[start]
+            kind = (type_id, type(item))
+            message = mismatches.get(kind)
+            if message is None:
+                message = self._convert(item, item_type, (*loc, start))
+                if message is None:
+                    start = self._next_failing(items, item_type, start + 1, loc)
+                    continue
+                if not self._is_mismatch(message, item):
+                    # Its problem is inside it, or depends on its value: followed down.
+                    self._stack.append((_TAIL, items, item_type, start + 1, loc))
+                    self.follow(item, item_type, (*loc, start), message)
+                    return
+                mismatches[kind] = message
+            self._record(item, (*loc, start), message)
+            start += 1
+
+    def _next_failing(self, items: list[Any], item_type: Any, start: int, loc: Loc) -> int:
+        """Where the first item from ``start`` on that does not fit is (``len(items)``: none).
+
+        The items go to msgspec a chunk at a time, small chunks first: right after a
+        problem another one is likely.
+        """
         chunk_type = list[item_type]
-        # Small chunks first: right after a problem another one is likely (a cheap find).
         size = _FIRST_CHUNK
         while start < len(items):
-            chunk = items[start : start + size]
-            error = self._convert(chunk, chunk_type, loc)
+            error = self._convert(items[start : start + size], chunk_type, loc)
             if error is None:
                 start += size
                 size = min(size * 4, _CHUNK)
                 continue
-            message, steps = _split(str(error))
-            if not steps or not isinstance(steps[0], int):
-                self.found.append({"loc": list(loc), "msg": message})
-                return
-            index = start + steps[0]
-            self._stack.append((_TAIL, items, item_type, index + 1, loc))
-            self._follow_steps(items[index], item_type, (*loc, index), steps[1:], message)
-            return
+            message, steps = _split(error, 1)
+            if steps and isinstance(steps[0], int):
+                return start + steps[0]
+            self.found.append({"loc": list(loc), "msg": message})  # not about one item
+            break
+        return len(items)
+
+    def _is_mismatch(self, message: str, item: object) -> bool:
+        """True when msgspec refused ``item`` for its kind alone, whatever its value.
+
+        msgspec says "Expected `T`, got `K`" (no path) only where ``T`` takes no value
+        of kind ``K``; converting leniently, some text of kind ``str`` is read as a number.
+        """
+        kind = _KINDS.get(type(item))
+        return (
+            self._strict
+            and kind is not None
+            and message.startswith(_EXPECTED)
+            and message.endswith(f", got `{kind}`")
+            and _AT not in message
+        )
 
     def _entries(self, items: list[tuple[Any, Any]], dict_type: Any, start: int, loc: Loc) -> None:
         """A dict's entries from ``start`` on: a chunk at once, then one by one if it fails."""
@@ -207,9 +290,11 @@ class _Collector:
                 self._stack.append((_VALUE, {key: value}, dict_type, loc))
             return
 
-    def follow(self, value: object, annotation: Any, loc: Loc, error: Exception) -> None:
-        """Record ``error``, found in ``value``, and queue what msgspec did not check."""
-        message, steps = _split(str(error))
+    def follow(self, value: object, annotation: Any, loc: Loc, error: str) -> None:
+        """Record msgspec's ``error`` message about ``value``, and queue what it did not check."""
+        # Steps past the depth limit are not followed: one more says the problem is deeper.
+        room = self._limits.max_depth - (len(loc) - self._base)
+        message, steps = _split(error, max(room, 0) + 1)
         self._follow_steps(value, annotation, loc, steps, message)
 
     def _follow_steps(
@@ -218,16 +303,16 @@ class _Collector:
         groups: list[list[tuple[Any, ...]]] = []
         known = True
         deep = False
+        room = self._limits.max_depth - (len(loc) - self._base)
         for step in steps:
-            if len(loc) - self._base >= self._limits.max_depth:
+            if room <= 0:
                 deep = True
                 break
+            room -= 1
             key: str | int = "[...]" if step is None else step
             if known:
-                group: list[tuple[Any, ...]] = []
-                child = _step_into(node, annotation, step, loc, group)
-                groups.append(group)
-                if child == _REDISCOVER:
+                child = _step_into(node, annotation, step, loc, groups)
+                if child is _REDISCOVER:
                     self._push(groups)
                     return
                 if isinstance(child, tuple):
@@ -235,20 +320,23 @@ class _Collector:
                 else:
                     known = False
             loc = (*loc, key)
-        kind, layout = _shape(annotation) if known and not deep else (_OTHER, None)
-        layout = typing.cast("ObjectLayout", layout)
-        is_field_problem = _MISSING_FIELD.fullmatch(message) or _UNKNOWN_FIELD.fullmatch(message)
-        if kind == _OBJECT and isinstance(node, dict) and is_field_problem:
-            group = []
-            _queue_fields(node, layout, loc, None, group)
-            groups.append(group)
-        elif self._integral is not None and _is_integral_float(node, message, deep):
-            self._integral[0] += 1
-        else:
-            if deep:
-                message = f"{message} (deeper than {self._limits.max_depth} levels)"
-            self.found.append({"loc": list(loc), "msg": message})
+        if known and not deep and isinstance(node, dict) and _is_field_problem(message):
+            kind, layout = _shape(annotation)
+            if kind == _OBJECT:
+                _queue_fields(node, layout, loc, None, groups)
+                self._push(groups)
+                return
+        self._record(node, loc, message, deep)
         self._push(groups)
+
+    def _record(self, node: object, loc: Loc, message: str, deep: bool = False) -> None:
+        """The problem ``message`` about ``node`` at ``loc``, unless it is an integral float."""
+        if self._integral is not None and message == _INT_GOT_FLOAT and _is_integral(node, deep):
+            self._integral[0] += 1
+            return
+        if deep:
+            message = f"{message} (deeper than {self._limits.max_depth} levels)"
+        self.found.append({"loc": list(loc), "msg": message})
 
     def _push(self, groups: list[list[tuple[Any, ...]]]) -> None:
         # The innermost group comes next in the input: it goes on top of the stack.
@@ -256,14 +344,22 @@ class _Collector:
             self._stack.extend(reversed(group))
 
 
-def _is_integral_float(node: object, message: str, deep: bool) -> bool:
-    return not deep and message == _INT_GOT_FLOAT and isinstance(node, float) and node.is_integer()
+def _is_field_problem(message: str) -> bool:
+    """A missing or unknown field: the object's other fields are still to check."""
+    return (
+        _MISSING_FIELD.fullmatch(message) is not None
+        or _UNKNOWN_FIELD.fullmatch(message) is not None
+    )
+
+
+def _is_integral(node: object, deep: bool) -> bool:
+    return not deep and isinstance(node, float) and node.is_integer()
 
 
 def _step_into(
-    node: object, annotation: Any, step: _Step, loc: Loc, group: list[tuple[Any, ...]]
+    node: object, annotation: Any, step: _Step, loc: Loc, groups: list[list[tuple[Any, ...]]]
 ) -> _Child | Literal["rediscover"] | None:
-    """``(child, its type, its key)`` one step down; later siblings are added to ``group``.
+    """``(child, its type, its key)`` one step down; later siblings are added to ``groups``.
 
     ``None`` when the type cannot be followed (a union of several types...);
     :data:`_REDISCOVER` when the step is a dict key msgspec did not name.
@@ -275,11 +371,12 @@ def _step_into(
         kind, detail = _shape(detail)
     if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
         if kind == _SEQUENCE:
-            group.append((_TAIL, node, detail, step + 1, loc))
+            if step + 1 < len(node):  # the last item has no tail to check
+                groups.append([(_TAIL, node, detail, step + 1, loc)])
             return node[step], detail, step
         if kind == _TUPLE and step < len(detail):
-            group.extend(
-                (_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))
+            groups.append(
+                [(_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))]
             )
             return node[step], detail[step], step
         return None
@@ -291,23 +388,28 @@ def _step_into(
         if len(node) == 1:
             key, value = next(iter(node.items()))
             return value, detail[1], key
-        group.append((_ENTRIES, list(node.items()), detail[0], 0, loc))
+        groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
         return _REDISCOVER
-    if kind != _OBJECT or not isinstance(step, str) or step not in node or step not in detail[0]:
+    if kind != _OBJECT or not isinstance(step, str) or step not in node:
         return None
-    _queue_fields(node, detail, loc, step, group)
-    return node[step], detail[0][step][0], step
+    field = detail.fields.get(step)
+    if field is None:
+        return None
+    if step != next(reversed(node)) or not node.keys() >= detail.required:
+        _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
+    return node[step], field[0], step
 
 
 def _queue_fields(
     node: dict[Any, Any],
-    layout: ObjectLayout,
+    layout: _Object,
     loc: Loc,
     after: str | None,
-    group: list[tuple[Any, ...]],
+    groups: list[list[tuple[Any, ...]]],
 ) -> None:
     """Queue an object's fields after ``after`` (all: ``None``), then its missing ones."""
-    fields, forbid_unknown = layout
+    fields = layout.fields
+    group: list[tuple[Any, ...]] = []
     started = after is None
     for key, value in node.items():
         if not started:
@@ -315,13 +417,28 @@ def _queue_fields(
             continue
         if key in fields:
             group.append((_VALUE, value, fields[key][0], (*loc, key)))
-        elif forbid_unknown:
+        elif layout.forbid_unknown:
             problem = {"loc": list(loc), "msg": f"Object contains unknown field `{key}`"}
             group.append((_PROBLEM, problem))
-    for key, (_, required) in fields.items():
-        if required and key not in node:
-            problem = {"loc": [*loc, key], "msg": f"Object missing required field `{key}`"}
-            group.append((_PROBLEM, problem))
+    if not node.keys() >= layout.required:
+        for key in layout.required_in_order:
+            if key not in node:
+                problem = {"loc": [*loc, key], "msg": f"Object missing required field `{key}`"}
+                group.append((_PROBLEM, problem))
+    if group:
+        groups.append(group)
+
+
+class _Object:
+    """What an object type expects, for following a path through it."""
+
+    __slots__ = ("fields", "forbid_unknown", "required", "required_in_order")
+
+    def __init__(self, layout: ObjectLayout) -> None:
+        #: ``(type, required)`` per key.
+        self.fields, self.forbid_unknown = layout
+        self.required_in_order = [key for key, (_, required) in self.fields.items() if required]
+        self.required = frozenset(self.required_in_order)
 
 
 # What a type is, for following a path down: (kind, detail), cached per type.
@@ -330,7 +447,7 @@ _OPTIONAL = 1  # T | None: detail is T
 _SEQUENCE = 2  # list, set, frozenset, tuple[T, ...]: detail is the item type
 _TUPLE = 3  # tuple[A, B]: detail is (A, B)
 _DICT = 4  # dict[K, V]: detail is (the dict type, V)
-_OBJECT = 5  # Struct, dataclass, TypedDict: detail is its ObjectLayout
+_OBJECT = 5  # Struct, dataclass, TypedDict: detail is an _Object
 _shapes: dict[Any, tuple[int, Any]] = {}
 _MAX_SHAPES = 4096
 
@@ -363,7 +480,7 @@ def _work_out_shape(annotation: Any) -> tuple[int, Any]:
     if origin is dict and len(args) == 2:
         return _DICT, (annotation, args[1])
     layout = object_layout(annotation)
-    return (_OTHER, None) if layout is None else (_OBJECT, layout)
+    return (_OTHER, None) if layout is None else (_OBJECT, _Object(layout))
 
 
 def _is_var_tuple(origin: object, args: tuple[Any, ...]) -> bool:
