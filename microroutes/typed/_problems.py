@@ -385,6 +385,15 @@ def _step_into(
         if node is None:
             return None
         kind, detail = _shape(detail)
+    if kind == _OBJECT:  # the most common step first
+        if not isinstance(node, dict) or not isinstance(step, str) or step not in node:
+            return None
+        field = detail.fields.get(step)
+        if field is None:
+            return None
+        if step != next(reversed(node)) or not node.keys() >= detail.required:
+            _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
+        return node[step], field[0], step
     if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
         if kind == _SEQUENCE:
             if step + 1 < len(node):  # the last item has no tail to check
@@ -396,24 +405,13 @@ def _step_into(
             )
             return node[step], detail[step], step
         return None
-    if not isinstance(node, dict):
+    if kind != _DICT or not isinstance(node, dict) or step is not None:
         return None
-    if kind == _DICT:
-        if step is not None:
-            return None
-        if len(node) == 1:
-            key, value = next(iter(node.items()))
-            return value, detail[1], key
-        groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
-        return _REDISCOVER
-    if kind != _OBJECT or not isinstance(step, str) or step not in node:
-        return None
-    field = detail.fields.get(step)
-    if field is None:
-        return None
-    if step != next(reversed(node)) or not node.keys() >= detail.required:
-        _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
-    return node[step], field[0], step
+    if len(node) == 1:
+        key, value = next(iter(node.items()))
+        return value, detail[1], key
+    groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
+    return _REDISCOVER
 
 
 def _queue_fields(
