@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import msgspec
+import pydantic
 import pytest
 from conftest import write_files
 
@@ -297,3 +298,30 @@ def test_an_error_body_has_the_bytes_dump_json_writes(app: App, detail: Any) -> 
     environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", ENVIRON_KEY: "id-1"}
     expected = dump_json({"error": {**error.to_dict()["error"], "request_id": "id-1"}})
     assert render_error(error, environ, app, None).body == expected
+
+
+class _Tricky(pydantic.BaseModel):
+    """Messages holding quotes, braces and the very text that starts a problem in JSON."""
+
+    v: int
+    note: str = ""
+
+    @pydantic.field_validator("note")
+    @classmethod
+    def _refuse(cls, note: str) -> str:
+        if note:
+            raise ValueError(f'{{"type":"x"}}, "{note}" \\ \u00e9\u2028')
+        return note
+
+
+@pytest.mark.parametrize("count", [1, 49, 50, 51, 300])
+def test_pydantic_problems_beyond_the_cap_are_the_first_it_lists(count: int) -> None:
+    items = [{"v": "x", "note": f"n{i}"} if i % 3 else {"v": i, "note": "{"} for i in range(count)]
+    adapter = pydantic.TypeAdapter(list[_Tricky])
+    with pytest.raises(pydantic.ValidationError) as raised:
+        adapter.validate_python(items)
+    expected = [
+        {"loc": ["body", *error["loc"]], "msg": error["msg"]} for error in raised.value.errors()
+    ]
+    problems = problems_of(list[_Tricky], json.dumps(items).encode())
+    assert problems == ProblemLimits().bound(expected)

@@ -46,10 +46,11 @@ class ProblemLimits:
         encode = msgspec.json.encode
         deepest = self.max_depth + 1
         for problem in problems[: self.max_problems]:
-            entry = {"loc": problem["loc"], "msg": problem["msg"]}
+            loc = problem["loc"]
+            entry = {"loc": loc, "msg": problem["msg"]}
             entry_size = len(encode(entry))
             # Only an entry that long can hold a string longer than _MAX_TEXT.
-            if entry_size > _MAX_TEXT or len(entry["loc"]) > deepest:
+            if entry_size > _MAX_TEXT or len(loc) > deepest:
                 entry = _shortened(entry, deepest)
                 entry_size = len(encode(entry))
             size += entry_size + 1

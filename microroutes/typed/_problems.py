@@ -12,8 +12,10 @@ is an explicit stack (no recursion), and the search stops at
 
 from __future__ import annotations
 
+import itertools
 import re
 import typing
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import msgspec
@@ -34,7 +36,8 @@ _PATH_SUFFIX = re.compile(r" - at `\$(.*)`$")
 _KEY_SUFFIX = re.compile(r" - at `key` in `\$(.*)`$")
 _MISSING_FIELD = re.compile(r"Object missing required field `(.*)`")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(.*)`")
-_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]|\[([^\]]*)\]")
+#: A step of msgspec's path: ``.name``, or ``[3]``, ``[...]`` (any dict key) or ``[key]``.
+_PATH_STEP = re.compile(r"\.([^.\[]+)|\[([^\]]*)\]")
 _NESTED_TOO_DEEPLY = "nested too deeply"
 _GOT_STR = ", got `str`"
 _EXPECTED = "Expected `"
@@ -120,18 +123,13 @@ def _split(message: str, max_steps: int | None = None) -> tuple[str, list[_Step]
         suffix = " (in a key)"
     if found is None:
         return message, []
-    steps: list[_Step] = []
-    # A path of thousands of steps is read only as far as the depth limit.
-    for match in _PATH_STEP.finditer(found.group(1)):
-        if max_steps is not None and len(steps) >= max_steps:
-            break
-        name, index, any_key, key = match.groups()
-        if index:
-            steps.append(int(index))
-        elif any_key:
-            steps.append(None)
-        else:
-            steps.append(name or key)
+    matches: Iterator[re.Match[str]] = _PATH_STEP.finditer(found.group(1))
+    if max_steps is not None:  # a path of thousands of steps is read as deep as needed
+        matches = itertools.islice(matches, max_steps)
+    steps: list[_Step] = [
+        name or (int(inner) if inner.isdecimal() else None if inner == "..." else inner)
+        for name, inner in map(re.Match.groups, matches)
+    ]
     return message[: found.start()] + suffix, steps
 
 
@@ -238,8 +236,26 @@ class _Collector:
                     self.follow(item, item_type, (*loc, start), message)
                     return
                 mismatches[kind] = message
-            self._record(item, (*loc, start), message)
-            start += 1
+            if message == _INT_GOT_FLOAT and self._integral is not None:
+                self._record(item, (*loc, start), message)  # an integral one is no problem
+                start += 1
+            else:
+                start = self._record_run(items, start, loc, message)
+
+    def _record_run(self, items: list[Any], start: int, loc: Loc, message: str) -> int:
+        """``message`` for the item at ``start`` and the items of its kind right after it.
+
+        Returns where the run ends (it stops at the problems still to list).
+        """
+        kind = type(items[start])
+        counted = self._integral[0] if self._integral is not None else 0
+        end = min(len(items), start + self._max_problems - len(self.found) - counted)
+        stop = start + 1
+        while stop < end and type(items[stop]) is kind:
+            stop += 1
+        where = list(loc)
+        self.found.extend({"loc": [*where, index], "msg": message} for index in range(start, stop))
+        return stop
 
     def _next_failing(self, items: list[Any], item_type: Any, start: int, loc: Loc) -> int:
         """Where the first item from ``start`` on that does not fit is (``len(items)``: none).
@@ -369,6 +385,15 @@ def _step_into(
         if node is None:
             return None
         kind, detail = _shape(detail)
+    if kind == _OBJECT:  # the most common step first
+        if not isinstance(node, dict) or not isinstance(step, str) or step not in node:
+            return None
+        field = detail.fields.get(step)
+        if field is None:
+            return None
+        if step != next(reversed(node)) or not node.keys() >= detail.required:
+            _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
+        return node[step], field[0], step
     if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
         if kind == _SEQUENCE:
             if step + 1 < len(node):  # the last item has no tail to check
@@ -380,24 +405,13 @@ def _step_into(
             )
             return node[step], detail[step], step
         return None
-    if not isinstance(node, dict):
+    if kind != _DICT or not isinstance(node, dict) or step is not None:
         return None
-    if kind == _DICT:
-        if step is not None:
-            return None
-        if len(node) == 1:
-            key, value = next(iter(node.items()))
-            return value, detail[1], key
-        groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
-        return _REDISCOVER
-    if kind != _OBJECT or not isinstance(step, str) or step not in node:
-        return None
-    field = detail.fields.get(step)
-    if field is None:
-        return None
-    if step != next(reversed(node)) or not node.keys() >= detail.required:
-        _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
-    return node[step], field[0], step
+    if len(node) == 1:
+        key, value = next(iter(node.items()))
+        return value, detail[1], key
+    groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
+    return _REDISCOVER
 
 
 def _queue_fields(
