@@ -7,7 +7,9 @@ and queues what comes after it at each level (the rest of a list in chunks,
 the later fields of an object) to be converted whole, in C, by msgspec. Each
 part of the input is thus converted about once whatever its depth, the queue
 is an explicit stack (no recursion), and the search stops at
-:attr:`ProblemLimits.max_problems`.
+:attr:`ProblemLimits.max_problems`. The path is read no deeper than
+:attr:`ProblemLimits.max_depth`, and a run of list items refused for their
+kind (strings where numbers go) is listed after one call into msgspec.
 """
 
 from __future__ import annotations
@@ -369,6 +371,7 @@ def _is_field_problem(message: str) -> bool:
 
 
 def _is_integral(node: object, deep: bool) -> bool:
+    """``node`` is a float with an integer value (``2046.0``), within the depth limit."""
     return not deep and isinstance(node, float) and node.is_integer()
 
 
