@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -12,6 +14,8 @@ __all__ = ["DEFAULT_PROBLEM_LIMITS", "ProblemLimits"]
 #: Longest string kept in one ``loc`` entry or message; the rest is cut off.
 _MAX_TEXT = 200
 _ELLIPSIS = "..."
+_LONG_TEXT = re.compile(b'"[^"]{%d}' % (_MAX_TEXT + 1))
+_loc_of = itemgetter("loc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +45,14 @@ class ProblemLimits:
 
         Long strings are shortened; the first problem is always kept.
         """
+        listed = problems[: self.max_problems]
+        deepest = self.max_depth + 1
+        if _fits_whole(listed, self.max_detail_size, deepest):
+            return listed
         kept: list[dict[str, Any]] = []
         size = 2  # the list's brackets
         encode = msgspec.json.encode
-        deepest = self.max_depth + 1
-        for problem in problems[: self.max_problems]:
+        for problem in listed:
             loc = problem["loc"]
             entry = {"loc": loc, "msg": problem["msg"]}
             entry_size = len(encode(entry))
@@ -58,6 +65,21 @@ class ProblemLimits:
                 break
             kept.append(entry)
         return kept
+
+
+def _fits_whole(listed: list[dict[str, Any]], max_size: int, deepest: int) -> bool:
+    """Whether ``listed`` is kept as it is: small enough, no ``loc`` too deep, no long string.
+
+    One encoding of the whole list instead of one per entry. A string over
+    ``_MAX_TEXT`` characters is a run of more than ``_MAX_TEXT`` bytes after a
+    quote in the JSON, unless it holds an escaped quote; either sends the list
+    the entry-by-entry way.
+    """
+    text = msgspec.json.encode(listed)
+    # The loop in bound() keeps every entry while brackets + entries + commas < max_size.
+    if len(text) >= max_size or b'\\"' in text or _LONG_TEXT.search(text):
+        return False
+    return max(map(len, map(_loc_of, listed)), default=0) <= deepest
 
 
 def _shortened(entry: dict[str, Any], deepest: int) -> dict[str, Any]:

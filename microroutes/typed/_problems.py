@@ -256,7 +256,7 @@ class _Collector:
         while stop < end and type(items[stop]) is kind:
             stop += 1
         where = list(loc)
-        self.found.extend({"loc": [*where, index], "msg": message} for index in range(start, stop))
+        self.found += [{"loc": [*where, index], "msg": message} for index in range(start, stop)]
         return stop
 
     def _next_failing(self, items: list[Any], item_type: Any, start: int, loc: Loc) -> int:
