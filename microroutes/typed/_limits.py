@@ -41,7 +41,8 @@ class ProblemLimits:
                 raise ValueError(f"ProblemLimits.{name} must be a positive int, got {value!r}")
 
     def bound(self, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``problems`` cut to :attr:`max_problems` entries and :attr:`max_detail_size` bytes.
+        """``problems`` (``{"loc": [...], "msg": ...}`` entries, as the engines make them) cut
+        to :attr:`max_problems` entries and :attr:`max_detail_size` bytes.
 
         Long strings are shortened; the first problem is always kept.
         """
