@@ -92,7 +92,7 @@ def flat_bodies(size: int) -> tuple[bytes, bytes, bytes]:
     items: list[Any] = list(range(size // 7))
     valid = json.dumps(items).encode()
     items[-1] = "x"
-    every = json.dumps(["x"] * (size // 6)).encode()
+    every = json.dumps(["x"] * (len(valid) // 5)).encode()  # '"x", ': the valid body's size
     return valid, json.dumps(items).encode(), every
 
 

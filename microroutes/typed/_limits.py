@@ -73,12 +73,13 @@ def _fits_whole(listed: list[dict[str, Any]], max_size: int, deepest: int) -> bo
 
     One encoding of the whole list instead of one per entry. A string over
     ``_MAX_TEXT`` characters is a run of more than ``_MAX_TEXT`` bytes after a
-    quote in the JSON, unless it holds an escaped quote; either sends the list
-    the entry-by-entry way.
+    quote in the JSON, unless it holds an escape (an escaped quote would end
+    the run early); either sends the list the entry-by-entry way.
     """
     text = msgspec.json.encode(listed)
     # The loop in bound() keeps every entry while brackets + entries + commas < max_size.
-    if len(text) >= max_size or b'\\"' in text or _LONG_TEXT.search(text):
+    # A lone backslash is found with memchr; a two-byte needle is not.
+    if len(text) >= max_size or b"\\" in text or _LONG_TEXT.search(text):
         return False
     return max(map(len, map(_loc_of, listed)), default=0) <= deepest
 

@@ -14,10 +14,8 @@ kind (strings where numbers go) is listed after one call into msgspec.
 
 from __future__ import annotations
 
-import itertools
 import re
 import typing
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import msgspec
@@ -38,8 +36,6 @@ _PATH_SUFFIX = re.compile(r" - at `\$(.*)`$")
 _KEY_SUFFIX = re.compile(r" - at `key` in `\$(.*)`$")
 _MISSING_FIELD = re.compile(r"Object missing required field `(.*)`")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(.*)`")
-#: A step of msgspec's path: ``.name``, or ``[3]``, ``[...]`` (any dict key) or ``[key]``.
-_PATH_STEP = re.compile(r"\.([^.\[]+)|\[([^\]]*)\]")
 _NESTED_TOO_DEEPLY = "nested too deeply"
 _GOT_STR = ", got `str`"
 _EXPECTED = "Expected `"
@@ -125,14 +121,42 @@ def _split(message: str, max_steps: int | None = None) -> tuple[str, list[_Step]
         suffix = " (in a key)"
     if found is None:
         return message, []
-    matches: Iterator[re.Match[str]] = _PATH_STEP.finditer(found.group(1))
-    if max_steps is not None:  # a path of thousands of steps is read as deep as needed
-        matches = itertools.islice(matches, max_steps)
-    steps: list[_Step] = [
-        name or (int(inner) if inner.isdecimal() else None if inner == "..." else inner)
-        for name, inner in map(re.Match.groups, matches)
-    ]
-    return message[: found.start()] + suffix, steps
+    return message[: found.start()] + suffix, _path_steps(found.group(1), max_steps)
+
+
+def _path_steps(path: str, max_steps: int | None) -> list[_Step]:
+    """The steps of msgspec's ``.name[3][...]``: its first ``max_steps``, all for ``None``.
+
+    Every step is made to start with a dot, so one split with a limit cuts off
+    the first steps of a path thousands of steps long, and the same few
+    strings (a field's name, ``[0]``) are converted once and then looked up.
+    """
+    limit = -1 if max_steps is None else max_steps + 1
+    tokens = path.replace("[...]", _ANY_KEY).replace("[", ".[").split(".", limit)
+    # tokens[0] is the text before the first step: empty.
+    return list(map(_STEP_OF_TOKEN.__getitem__, tokens[1:limit] if limit > 0 else tokens[1:]))
+
+
+class _StepsOfTokens(dict[str, _Step]):
+    """``".name"`` split off as ``"name"`` is the step ``"name"``; ``"[3]"`` is ``3``."""
+
+    def __missing__(self, token: str) -> _Step:
+        if token[:1] != "[":
+            step: _Step = token
+        elif token == _ANY_KEY:
+            step = None
+        else:
+            inner = token[1:-1]
+            step = int(inner) if inner.isdecimal() else inner
+        if len(self) < _MAX_TOKENS:  # indexes are the client's: the table stays bounded
+            self[token] = step
+        return step
+
+
+#: msgspec's ``[...]`` (a dict's value) while a path is split at its dots.
+_ANY_KEY = "[*]"
+_MAX_TOKENS = 4096
+_STEP_OF_TOKEN = _StepsOfTokens()
 
 
 #: JSON kinds by the type the untyped decoder gives them, as msgspec names them.
@@ -239,7 +263,7 @@ class _Collector:
                     return
                 mismatches[kind] = message
             if message == _INT_GOT_FLOAT and self._integral is not None:
-                self._record(item, (*loc, start), message)  # an integral one is no problem
+                self._record(item, [*loc, start], message)  # an integral one is no problem
                 start += 1
             else:
                 start = self._record_run(items, start, loc, message)
@@ -319,42 +343,66 @@ class _Collector:
         self, node: object, annotation: Any, loc: Loc, steps: list[_Step], message: str
     ) -> None:
         groups: list[list[tuple[Any, ...]]] = []
+        room = max(self._limits.max_depth - (len(loc) - self._base), 0)
+        deep = len(steps) > room  # the problem is further down than listed
+        path = list(loc)  # grows step by step; copied only where something is queued
         known = True
-        deep = False
-        room = self._limits.max_depth - (len(loc) - self._base)
-        for step in steps:
-            if room <= 0:
-                deep = True
-                break
-            room -= 1
-            key: str | int = "[...]" if step is None else step
+        for step in steps[:room] if deep else steps:
             if known:
-                child = _step_into(node, annotation, step, loc, groups)
-                if child is _REDISCOVER:
-                    self._push(groups)
-                    return
-                if isinstance(child, tuple):
-                    node, annotation, key = child
+                kind, detail = _shape(annotation)
+                if kind == _OPTIONAL and node is not None:
+                    kind, detail = _shape(detail)
+                # An object's field and a list's item, the common steps, are taken here.
+                if (
+                    kind == _OBJECT
+                    and isinstance(node, dict)
+                    and type(step) is str
+                    and step in node
+                ):
+                    field = detail.fields.get(step)
+                    if field is not None:
+                        if step != next(reversed(node)) or not node.keys() >= detail.required:
+                            # Its fields after this one, or its missing ones, are still to check.
+                            _queue_fields(node, detail, path, step, groups)
+                        node, annotation = node[step], field[0]
+                        path.append(step)
+                        continue
+                elif kind == _SEQUENCE and isinstance(node, list) and type(step) is int:
+                    if 0 <= step < len(node):
+                        if step + 1 < len(node):  # the last item has no tail to check
+                            groups.append([(_TAIL, node, detail, step + 1, tuple(path))])
+                        node, annotation = node[step], detail
+                        path.append(step)
+                        continue
                 else:
-                    known = False
-            loc = (*loc, key)
+                    child = _step_into(node, kind, detail, step, path, groups)
+                    if child is _REDISCOVER:
+                        self._push(groups)
+                        return
+                    if isinstance(child, tuple):
+                        node, annotation, key = child
+                        path.append(key)
+                        continue
+                known = False
+            path.append("[...]" if step is None else step)
         if known and not deep and isinstance(node, dict) and _is_field_problem(message):
             kind, layout = _shape(annotation)
             if kind == _OBJECT:
-                _queue_fields(node, layout, loc, None, groups)
+                _queue_fields(node, layout, path, None, groups)
                 self._push(groups)
                 return
-        self._record(node, loc, message, deep)
+        self._record(node, path, message, deep)
         self._push(groups)
 
-    def _record(self, node: object, loc: Loc, message: str, deep: bool = False) -> None:
-        """The problem ``message`` about ``node`` at ``loc``, unless it is an integral float."""
+    def _record(self, node: object, loc: list[str | int], message: str, deep: bool = False) -> None:
+        """The problem ``message`` about ``node`` at ``loc`` (kept, not copied), unless it
+        is an integral float."""
         if self._integral is not None and message == _INT_GOT_FLOAT and _is_integral(node, deep):
             self._integral[0] += 1
             return
         if deep:
             message = f"{message} (deeper than {self._limits.max_depth} levels)"
-        self.found.append({"loc": list(loc), "msg": message})
+        self.found.append({"loc": loc, "msg": message})
 
     def _push(self, groups: list[list[tuple[Any, ...]]]) -> None:
         # The innermost group comes next in the input: it goes on top of the stack.
@@ -376,51 +424,41 @@ def _is_integral(node: object, deep: bool) -> bool:
 
 
 def _step_into(
-    node: object, annotation: Any, step: _Step, loc: Loc, groups: list[list[tuple[Any, ...]]]
+    node: object,
+    kind: int,
+    detail: Any,
+    step: _Step,
+    path: list[str | int],
+    groups: list[list[tuple[Any, ...]]],
 ) -> _Child | Literal["rediscover"] | None:
-    """``(child, its type, its key)`` one step down; later siblings are added to ``groups``.
+    """``(child, its type, its key)`` one step down a tuple or a dict (``kind`` and
+    ``detail`` from :func:`_shape`); later siblings are added to ``groups``.
 
     ``None`` when the type cannot be followed (a union of several types...);
     :data:`_REDISCOVER` when the step is a dict key msgspec did not name.
     """
-    kind, detail = _shape(annotation)
-    if kind == _OPTIONAL:
-        if node is None:
+    if kind == _TUPLE:
+        if not isinstance(node, list) or type(step) is not int:
             return None
-        kind, detail = _shape(detail)
-    if kind == _OBJECT:  # the most common step first
-        if not isinstance(node, dict) or not isinstance(step, str) or step not in node:
+        if not 0 <= step < min(len(node), len(detail)):
             return None
-        field = detail.fields.get(step)
-        if field is None:
-            return None
-        if step != next(reversed(node)) or not node.keys() >= detail.required:
-            _queue_fields(node, detail, loc, step, groups)  # fields after it, or missing ones
-        return node[step], field[0], step
-    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-        if kind == _SEQUENCE:
-            if step + 1 < len(node):  # the last item has no tail to check
-                groups.append([(_TAIL, node, detail, step + 1, loc)])
-            return node[step], detail, step
-        if kind == _TUPLE and step < len(detail):
-            groups.append(
-                [(_VALUE, node[i], detail[i], (*loc, i)) for i in range(step + 1, len(node))]
-            )
-            return node[step], detail[step], step
-        return None
+        groups.append(
+            [(_VALUE, node[i], detail[i], (*path, i)) for i in range(step + 1, len(node))]
+        )
+        return node[step], detail[step], step
     if kind != _DICT or not isinstance(node, dict) or step is not None:
         return None
     if len(node) == 1:
         key, value = next(iter(node.items()))
         return value, detail[1], key
-    groups.append([(_ENTRIES, list(node.items()), detail[0], 0, loc)])
+    groups.append([(_ENTRIES, list(node.items()), detail[0], 0, tuple(path))])
     return _REDISCOVER
 
 
 def _queue_fields(
     node: dict[Any, Any],
     layout: _Object,
-    loc: Loc,
+    loc: Loc | list[str | int],
     after: str | None,
     groups: list[list[tuple[Any, ...]]],
 ) -> None:
