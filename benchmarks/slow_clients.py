@@ -1,9 +1,10 @@
 """Slow clients against ``microroutes serve``: a normal client's latency while bodies dribble.
 
-    python benchmarks/slow_clients.py [--slow 8] [--requests 200] [--interval 0.5]
+    python benchmarks/slow_clients.py [--slow 8] [--requests 200] [--interval 0.5] [--only ...]
 
 For each server setup (waitress; granian with 2 workers and its default
-threads; granian with 1 thread per worker, the old default), serves a small
+threads; granian with 1 thread per worker, the old default; granian behind
+nginx configured as docs/deploying.md shows, "Behind nginx"), serves a small
 site and measures a normal client's ``GET /ok`` latency (a new connection
 each time) first on an idle server, then while ``--slow`` clients each
 declare a 200 KB body and send one byte every ``--interval`` seconds, half
@@ -28,15 +29,23 @@ import threading
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from pg import free_port  # noqa: E402
+from topology import Nginx, documented_site  # noqa: E402
+
 SITE = {
     "pages/ok.py": "def GET(req, res):\n    return {'ok': True}\n",
     "pages/reads.py": "def POST(req, res):\n    return {'size': len(req.data)}\n",
     "pages/ignores.py": "def POST(req, res):\n    return {'ignored': True}\n",
 }
-SETUPS = {
-    "waitress (8 threads)": (),
-    "granian, 2 workers x 4 threads": ("--server", "granian", "--workers", "2"),
-    "granian, 2 workers x 1 thread": ("--server", "granian", "--workers", "2", "--threads", "1"),
+GRANIAN = ("--server", "granian", "--workers", "2")
+#: Label: (serve's arguments, behind nginx as docs/deploying.md configures it).
+SETUPS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "waitress (8 threads)": ((), False),
+    "granian, 2 workers x 4 threads": (GRANIAN, False),
+    "granian, 2 workers x 1 thread": ((*GRANIAN, "--threads", "1"), False),
+    "nginx + granian, 2 workers x 4": (GRANIAN, True),
 }
 DECLARED = 200_000
 TIMEOUT = 10.0
@@ -107,7 +116,15 @@ def main() -> None:
     parser.add_argument("--slow", type=int, default=8, help="slow clients (default 8)")
     parser.add_argument("--requests", type=int, default=200, help="normal requests per phase")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between bytes")
+    parser.add_argument(
+        "--only", nargs="*", help="setups whose label contains one of these (default: all)"
+    )
     options = parser.parse_args()
+    setups = {
+        label: setup
+        for label, setup in SETUPS.items()
+        if not options.only or any(part in label for part in options.only)
+    }
     with tempfile.TemporaryDirectory() as folder:
         site = Path(folder) / "site"
         for name, text in SITE.items():
@@ -115,9 +132,16 @@ def main() -> None:
             (site / name).write_text(text)
         print(f"{options.slow} slow clients, one byte every {options.interval:g} s; ms:")
         print(f"{'setup':32} {'phase':6}  median      p99    worst  failed")
-        for label, args in SETUPS.items():
+        for label, (args, behind_nginx) in setups.items():
             process, port = _start(site, args)
+            nginx = None
             try:
+                if behind_nginx:
+                    upstream, port = f"127.0.0.1:{port}", free_port()
+                    listen = f"127.0.0.1:{port}"
+                    site_config = documented_site(upstream, listen)
+                    nginx = Nginx([upstream], port, site=site_config, ready_path="/ok")
+                    nginx.start()
                 _latencies(port, 20)  # warm-up
                 idle, idle_failed = _latencies(port, options.requests)
                 stop = threading.Event()
@@ -135,6 +159,8 @@ def main() -> None:
                 loaded, loaded_failed = _latencies(port, options.requests)
                 stop.set()
             finally:
+                if nginx is not None:
+                    nginx.stop()
                 process.terminate()
                 process.wait(30)
             print(f"{label:32} idle    {_summary(idle)}  {idle_failed:6}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -93,6 +94,35 @@ def site_config(upstreams: Sequence[str], listen: str) -> str:
     return NGINX_SITE.format(upstreams=lines, listen=listen)
 
 
+def documented_site(upstream: str, listen: str, *, body_timeout: int | None = None) -> str:
+    """The nginx server of docs/deploying.md's "Behind nginx", in front of ``upstream``.
+
+    Without TLS and ``public/``: its ``client_*`` limits and its ``location @app``
+    proxying as written, ``client_body_timeout`` set to ``body_timeout`` seconds if given.
+    """
+    text = (ROOT / "docs" / "deploying.md").read_text()
+    block = text.split("## Behind nginx", 1)[1].split("```nginx", 1)[1].split("```", 1)[0]
+    limits = re.findall(r"^\s*(client_\w+ [^;]+;)", block, re.MULTILINE)
+    if not {line.split()[0] for line in limits} >= {"client_body_timeout", "client_max_body_size"}:
+        raise AssertionError(f"the documented nginx block lost its body limits: {limits}")
+    if body_timeout is not None:
+        limits = [
+            re.sub(r"^client_body_timeout .*", f"client_body_timeout {body_timeout}s;", line)
+            for line in limits
+        ]
+    app = block.split("location @app {", 1)[1].split("}", 1)[0]
+    proxying = re.findall(r"^\s*(proxy_\w+ [^;]+;)", app, re.MULTILINE)
+    proxying = [line.replace("http://mysite", "http://app") for line in proxying]
+    if "proxy_pass http://app;" not in proxying:
+        raise AssertionError(f"the documented nginx block proxies elsewhere: {proxying}")
+    inner = "\n        "
+    return (
+        f"upstream app {{\n    server {upstream};\n    keepalive 16;\n}}\n"
+        f"server {{\n    listen {listen};\n    " + "\n    ".join(limits) + "\n"
+        f"    location / {{{inner}{inner.join(proxying)}\n    }}\n}}\n"
+    )
+
+
 def find_nginx() -> str:
     """The nginx program; fail (never skip) when it is not installed."""
     found = shutil.which("nginx") or next(
@@ -169,11 +199,22 @@ class Host:
 class Nginx:
     """nginx in front of the hosts, configured from :data:`NGINX_CONF`."""
 
-    def __init__(self, upstreams: Sequence[str], port: int) -> None:
+    def __init__(
+        self,
+        upstreams: Sequence[str],
+        port: int,
+        *,
+        site: str | None = None,
+        ready_path: str = "/api/posts?limit=1",
+    ) -> None:
+        """``site``: the ``http`` block's own part (default :func:`site_config`); nginx is
+        ready once ``ready_path`` answers 200 through it."""
         self.port = port
+        self.ready_path = ready_path
         self.folder = Path(tempfile.mkdtemp(prefix="microroutes-nginx-"))
         user = "user root;" if os.geteuid() == 0 else ""
-        site = site_config(upstreams, f"127.0.0.1:{port}")
+        if site is None:
+            site = site_config(upstreams, f"127.0.0.1:{port}")
         self.config = NGINX_CONF.format(folder=self.folder, user=user, site=site)
         (self.folder / "nginx.conf").write_text(self.config)
         self.process: subprocess.Popen[bytes] | None = None
@@ -185,7 +226,7 @@ class Nginx:
         self.process = subprocess.Popen(
             [*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL, start_new_session=True
         )
-        wait_for_http("127.0.0.1", self.port, "/api/posts?limit=1")
+        wait_for_http("127.0.0.1", self.port, self.ready_path)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
