@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 from pg import free_port
 from servers import Server, running
+from test_raw_http import exchange, port_of, read_until_closed
 from topology import Nginx, documented_site
 
 SITE = {
@@ -58,22 +59,7 @@ def fronted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
 
 
 def _exchange(port: int, request: bytes) -> bytes:
-    """Send ``request`` and read until the server closes the connection."""
-    with socket.create_connection(("127.0.0.1", port), ANSWER_TIMEOUT) as connection:
-        connection.sendall(request)
-        return _read_to_end(connection)
-
-
-def _read_to_end(connection: socket.socket) -> bytes:
-    received = b""
-    while True:
-        try:
-            chunk = connection.recv(65536)
-        except ConnectionResetError:
-            return received
-        if not chunk:
-            return received
-        received += chunk
+    return exchange(port, request, timeout=ANSWER_TIMEOUT)
 
 
 def _chunked(size_line: str) -> bytes:
@@ -99,9 +85,7 @@ def test_a_malformed_chunk_size_is_refused_before_the_app(
 ) -> None:
     server, port = fronted
     # granian alone gives the handler an empty body: a 200 saying so.
-    assert _body_of(_exchange(int(server.url.rsplit(":", 1)[1]), _chunked(size_line))) == {
-        "size": 0
-    }
+    assert _body_of(_exchange(port_of(server), _chunked(size_line))) == {"size": 0}
     answer = _exchange(port, _chunked(size_line))
     assert answer.startswith(b"HTTP/1.1 400 "), answer
     assert b"\r\nServer: nginx" in answer, answer
@@ -148,7 +132,7 @@ def test_a_client_that_stops_sending_its_body_is_cut_off(fronted: tuple[Server, 
         began = time.monotonic()
         ready, _, _ = select.select([connection], [], [], ANSWER_TIMEOUT)
         assert ready, "nginx never cut the stalled body off"
-        answer = _read_to_end(connection)
+        answer = read_until_closed(connection, ANSWER_TIMEOUT)
         waited = time.monotonic() - began
     assert answer == b"", answer  # nginx closes a connection that timed out, saying nothing
     # Cut off by the body timeout, not by the guard above.

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import pytest
 from servers import Server, running
+from test_raw_http import read_until_closed
 
 HAS_GRANIAN = importlib.util.find_spec("granian") is not None
 GRANIAN = ("--server", "granian", "--workers", "1")
@@ -36,18 +37,6 @@ ANSWER_TIMEOUT = 30.0
 def _address(server: Server) -> tuple[str, int]:
     host, port = server.url.removeprefix("http://").split(":")
     return host, int(port)
-
-
-def _read_answer(connection: socket.socket) -> bytes:
-    received = b""
-    while True:
-        try:
-            chunk = connection.recv(65536)
-        except ConnectionResetError:
-            return received
-        if not chunk:
-            return received
-        received += chunk
 
 
 @contextmanager
@@ -78,7 +67,7 @@ def _dribbling(server: Server, path: str, count: int) -> Iterator[list[bytes]]:
             except OSError:
                 answered = True  # the server closed the connection on us
             if answered:
-                answers.append(_read_answer(connection))
+                answers.append(read_until_closed(connection, ANSWER_TIMEOUT))
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(count)]
     for thread in threads:
@@ -95,7 +84,7 @@ def _dribbling(server: Server, path: str, count: int) -> Iterator[list[bytes]]:
 def _normal_get(server: Server) -> dict[str, object]:
     with socket.create_connection(_address(server), ANSWER_TIMEOUT) as connection:
         connection.sendall(b"GET /ok HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-        answer = _read_answer(connection)
+        answer = read_until_closed(connection, ANSWER_TIMEOUT)
     assert answer.startswith(b"HTTP/1.1 200"), answer
     parsed: dict[str, object] = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     return parsed
