@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from conftest import write_files
 from pg import free_port
 from servers import Server, running
 from test_raw_http import exchange, port_of, read_until_closed
+from test_serving_slow_clients import DECLARED, dribbling
 from topology import Nginx, documented_site
 
 SITE = {
@@ -28,7 +29,6 @@ SITE = {
 }
 #: Two workers of one thread each: two slow bodies reaching granian would hold it all.
 GRANIAN = ("--server", "granian", "--workers", "2", "--threads", "1")
-DECLARED = 200_000
 #: nginx's client_body_timeout here, shorter than the documented one to keep the test short.
 BODY_TIMEOUT = 2
 #: Generous: only guards against a hang on a loaded machine.
@@ -38,10 +38,7 @@ ANSWER_TIMEOUT = 30.0
 @pytest.fixture(scope="module")
 def fronted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, int]]:
     """granian serving :data:`SITE`, and nginx's port in front of it."""
-    site = tmp_path_factory.mktemp("behind-nginx")
-    for name, source in SITE.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(source)
+    site = write_files(tmp_path_factory.mktemp("behind-nginx"), SITE)
     with running("serve", str(site), *GRANIAN) as server:
         upstream = server.url.removeprefix("http://")
         port = free_port()
@@ -93,23 +90,9 @@ def test_a_malformed_chunk_size_is_refused_before_the_app(
 
 def test_slow_bodies_take_no_worker_from_other_clients(fronted: tuple[Server, int]) -> None:
     _, port = fronted
-    stop = threading.Event()
-    started = threading.Barrier(5)
-
-    def dribble() -> None:
-        with socket.create_connection(("127.0.0.1", port), ANSWER_TIMEOUT) as connection:
-            head = f"POST /reads HTTP/1.1\r\nHost: test\r\nContent-Length: {DECLARED}\r\n\r\n"
-            connection.sendall(head.encode() + b"x")
-            started.wait()
-            while not stop.wait(0.1):  # a byte every 100 ms, within the body timeout
-                connection.sendall(b"x")
-
-    # Four slow bodies: twice the threads granian has in all.
-    clients = [threading.Thread(target=dribble, daemon=True) for _ in range(4)]
-    for client in clients:
-        client.start()
-    started.wait()
-    try:
+    # Four slow bodies, a byte every 100 ms (within the body timeout): twice the
+    # threads granian has in all.
+    with dribbling(("127.0.0.1", port), "/reads", 4) as answers:
         for _ in range(3):
             get = b"GET /ok HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
             assert _body_of(_exchange(port, get)) == {"ok": True}
@@ -118,10 +101,7 @@ def test_slow_bodies_take_no_worker_from_other_clients(fronted: tuple[Server, in
                 b"Connection: close\r\n\r\nabc"
             )
             assert _body_of(_exchange(port, post)) == {"size": 3}
-    finally:
-        stop.set()
-        for client in clients:
-            client.join(ANSWER_TIMEOUT)
+        assert answers == []  # still sending, and still connected
 
 
 def test_a_client_that_stops_sending_its_body_is_cut_off(fronted: tuple[Server, int]) -> None:

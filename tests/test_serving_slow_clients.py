@@ -40,8 +40,9 @@ def _address(server: Server) -> tuple[str, int]:
 
 
 @contextmanager
-def _dribbling(server: Server, path: str, count: int) -> Iterator[list[bytes]]:
-    """``count`` clients sending a body to ``path`` a byte at a time until the block ends.
+def dribbling(address: tuple[str, int], path: str, count: int) -> Iterator[list[bytes]]:
+    """``count`` clients sending a body to ``path`` at ``address`` a byte at a time until
+    the block ends.
 
     Yields the list the answers they got while sending are added to (``b""``:
     closed without one); one still sending when the block ends just leaves.
@@ -51,7 +52,7 @@ def _dribbling(server: Server, path: str, count: int) -> Iterator[list[bytes]]:
     started = threading.Barrier(count + 1)
 
     def client() -> None:
-        with socket.create_connection(_address(server), ANSWER_TIMEOUT) as connection:
+        with socket.create_connection(address, ANSWER_TIMEOUT) as connection:
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream"
                 f"\r\nContent-Length: {DECLARED}\r\n\r\n"
@@ -105,7 +106,7 @@ def test_a_normal_client_is_answered_while_slow_bodies_dribble(
     make_site, server_args: tuple[str, ...], path: str
 ) -> None:
     site = make_site(SITE)
-    with running("serve", str(site), *server_args) as server, _dribbling(server, path, 2):
+    with running("serve", str(site), *server_args) as server, dribbling(_address(server), path, 2):
         assert _normal_get(server) == {"ok": True}
 
 
@@ -114,7 +115,7 @@ def test_granian_answers_without_waiting_for_a_body_the_route_never_reads(make_s
     site = make_site(SITE)
     # A single thread: had it waited for the unread bodies, nobody else would be answered.
     with running("serve", str(site), *GRANIAN, "--threads", "1") as server:
-        with _dribbling(server, "/ignores", 2) as answers:
+        with dribbling(_address(server), "/ignores", 2) as answers:
             assert _normal_get(server) == {"ok": True}
             # The slow clients got their answer while still sending.
             for _ in range(int(ANSWER_TIMEOUT * 10)):
